@@ -1,0 +1,31 @@
+"""Stream Video's coordinator WebSocket as a ReactiveX Observable of typed events."""
+
+from ._version import __version__
+from .client import EventHandler, StreamAPIWS
+from .errors import (
+    ConnectionLost,
+    StreamWSAuthError,
+    StreamWSConnectionError,
+    StreamWSException,
+    StreamWSMaxRetriesExceeded,
+)
+from .events import ConnectedEvent, ConnectionErrorEvent, Event, HealthCheckEvent
+from .protocol import DEFAULT_WS_URI
+from .state import ConnectionState
+
+__all__ = [
+    "DEFAULT_WS_URI",
+    "ConnectedEvent",
+    "ConnectionErrorEvent",
+    "ConnectionLost",
+    "ConnectionState",
+    "Event",
+    "EventHandler",
+    "HealthCheckEvent",
+    "StreamAPIWS",
+    "StreamWSAuthError",
+    "StreamWSConnectionError",
+    "StreamWSException",
+    "StreamWSMaxRetriesExceeded",
+    "__version__",
+]

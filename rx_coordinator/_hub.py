@@ -1,0 +1,69 @@
+"""Subjects that keep one subscriber's exception away from the producer and the others.
+
+reactivex's ``Subject`` lets an exception raised in a subscriber (or in a subscriber
+without ``on_error`` that receives an error) propagate into whoever called ``on_next``:
+here that would be the socket reader. These subjects wrap each subscriber so that its
+exception is logged with its traceback and goes no further.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Generic, TypeVar
+
+from reactivex import abc
+from reactivex.subject import BehaviorSubject, Subject
+
+_T = TypeVar("_T")
+
+
+class _Isolated(abc.ObserverBase[_T], Generic[_T]):
+    __slots__ = ("_logger", "_observer")
+
+    def __init__(self, observer: abc.ObserverBase[_T], logger: logging.Logger) -> None:
+        self._observer = observer
+        self._logger = logger
+
+    def on_next(self, value: _T) -> None:
+        try:
+            self._observer.on_next(value)
+        except Exception:
+            self._logger.exception("a subscriber raised; the stream goes on without it")
+
+    def on_error(self, error: Exception) -> None:
+        try:
+            self._observer.on_error(error)
+        except Exception:
+            self._logger.exception("a subscriber raised while handling the stream's error")
+
+    def on_completed(self) -> None:
+        try:
+            self._observer.on_completed()
+        except Exception:
+            self._logger.exception("a subscriber raised while handling completion")
+
+
+class Hub(Subject[_T]):
+    """A hot ``Subject`` whose subscribers are isolated from each other and from the producer."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        super().__init__()
+        self._logger = logger
+
+    def _subscribe_core(
+        self, observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None = None
+    ) -> abc.DisposableBase:
+        return super()._subscribe_core(_Isolated(observer, self._logger), scheduler)
+
+
+class StateHub(BehaviorSubject[_T]):
+    """A ``BehaviorSubject`` (replays the current value) with isolated subscribers."""
+
+    def __init__(self, value: _T, logger: logging.Logger) -> None:
+        super().__init__(value)
+        self._logger = logger
+
+    def _subscribe_core(
+        self, observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None = None
+    ) -> abc.DisposableBase:
+        return super()._subscribe_core(_Isolated(observer, self._logger), scheduler)

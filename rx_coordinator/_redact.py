@@ -1,0 +1,47 @@
+"""A logger for the ``websockets`` library that never lets the auth frame through.
+
+``websockets`` logs every frame at DEBUG (truncated, but a token's first 50 characters
+are a secret too). This adapter replaces any logged frame that carries a ``"token"``
+key, and any argument containing the token itself, before the record is made.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, MutableMapping
+from typing import Any
+
+from websockets.frames import Frame
+
+REDACTED = "<auth frame redacted>"
+
+
+class RedactingLogger(logging.LoggerAdapter[logging.Logger]):
+    """Wraps a logger; redacts the auth frame and the current token from every argument."""
+
+    def __init__(self, logger: logging.Logger, token: Callable[[], str]) -> None:
+        super().__init__(logger, {})
+        self._token = token
+
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, Any]:
+        return msg, kwargs
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        if self.isEnabledFor(level):
+            token = self._token()
+            msg = self._clean(msg, token)
+            args = tuple(self._clean(arg, token) for arg in args)
+            self.logger.log(level, msg, *args, **kwargs)
+
+    @staticmethod
+    def _clean(value: object, token: str) -> object:
+        if isinstance(value, Frame):
+            if b'"token"' in value.data or (token and token.encode() in value.data):
+                return REDACTED
+            return value
+        if token and (
+            (isinstance(value, str) and token in value)
+            or (isinstance(value, bytes) and token.encode() in value)
+        ):
+            return REDACTED
+        return value

@@ -1,0 +1,379 @@
+"""``StreamAPIWS``: the coordinator connection as a hot Observable of events.
+
+It composes the pieces: :func:`rx_coordinator.session.attempt` (one connection),
+resubscribed by :func:`rx_coordinator.operators.retry_when` under an
+:func:`rx_coordinator.operators.exponential_backoff` notifier, and fanned out to
+subscribers through an isolating subject.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import math
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Any, TypeVar, overload
+
+import reactivex
+from reactivex import Observable, abc
+from reactivex.disposable import SerialDisposable
+
+from . import protocol
+from ._hub import Hub, StateHub
+from ._redact import RedactingLogger
+from ._tasks import TaskSet
+from .errors import ConnectionLost, StreamWSConnectionError, StreamWSMaxRetriesExceeded
+from .events import ConnectedEvent, Event
+from .operators import exponential_backoff, retry_when
+from .scheduling import LoopScheduler
+from .session import attempt
+from .state import ConnectionState
+
+__all__ = ["EventHandler", "StreamAPIWS"]
+
+EventHandler = Callable[[Event], Awaitable[None] | None]
+"""A handler for :meth:`StreamAPIWS.on`: a function or a coroutine function of one event."""
+
+_H = TypeVar("_H", bound=EventHandler)
+
+
+class StreamAPIWS:
+    """A client for Stream Video's coordinator WebSocket.
+
+    Args:
+        api_key: the Stream application's API key.
+        token: the user's JWT. It is sent in the first frame only: never in the URL,
+            a log record, an exception or a ``repr``.
+        user_id: the user the token was issued for.
+        uri: the coordinator endpoint (``ws://`` or ``wss://``); any query it has is kept.
+        healthcheck_interval: seconds between the health checks the client sends; also
+            how long a new connection must live to count as a successful reconnect.
+        healthcheck_timeout: seconds without any inbound frame after which the connection
+            is declared dead; also the limit for the first frame after opening.
+            Must exceed ``healthcheck_interval``.
+        max_retries: failed reconnect attempts before giving up.
+        backoff_base: delay in seconds before the first reconnect attempt.
+        backoff_factor: each further attempt waits this many times longer (``>= 1``).
+        max_size: the largest inbound frame accepted, in bytes (``None``: no limit). A larger
+            one is a protocol error of that connection, which is then reconnected.
+        logger: where records go; by default ``logging.getLogger("rx_coordinator.client")``.
+        scheduler: the reactivex scheduler for every timer; by default a
+            :class:`~rx_coordinator.scheduling.LoopScheduler` on the running loop.
+
+    Raises:
+        ValueError: for an empty ``api_key``, ``token`` or ``user_id``, a ``uri`` that is not
+            ``ws://``/``wss://``, a non-positive interval or a negative retry or backoff.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        token: str,
+        user_id: str,
+        *,
+        uri: str = protocol.DEFAULT_WS_URI,
+        healthcheck_interval: float = 25.0,
+        healthcheck_timeout: float = 30.0,
+        max_retries: int = 5,
+        backoff_base: float = 1.0,
+        backoff_factor: float = 2.0,
+        max_size: int | None = 2**20,
+        logger: logging.Logger | None = None,
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> None:
+        _check_text("api_key", api_key)
+        _check_text("token", token)
+        _check_text("user_id", user_id)
+        protocol.validate_uri(uri)
+        _check_positive("healthcheck_interval", healthcheck_interval)
+        _check_positive("healthcheck_timeout", healthcheck_timeout)
+        if healthcheck_timeout <= healthcheck_interval:
+            raise ValueError(
+                "healthcheck_timeout must be greater than healthcheck_interval "
+                f"(got {healthcheck_timeout!r} <= {healthcheck_interval!r}): a quiet but "
+                "healthy connection would be declared dead before its heartbeat is answered"
+            )
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ValueError(f"max_retries must be an integer >= 0, got {max_retries!r}")
+        _check_number("backoff_base", backoff_base, minimum=0.0)
+        _check_number("backoff_factor", backoff_factor, minimum=1.0)
+        if max_size is not None and (
+            isinstance(max_size, bool) or not isinstance(max_size, int) or max_size <= 0
+        ):
+            raise ValueError(f"max_size must be a positive integer or None, got {max_size!r}")
+
+        self._api_key = api_key
+        self._token = token
+        self._user_id = user_id
+        self._uri = uri
+        self._healthcheck_interval = float(healthcheck_interval)
+        self._healthcheck_timeout = float(healthcheck_timeout)
+        self._max_retries = max_retries
+        self._backoff_base = float(backoff_base)
+        self._backoff_factor = float(backoff_factor)
+        self._max_size = max_size
+        self._logger = logger or logging.getLogger(__name__)
+        self._ws_logger = RedactingLogger(self._logger.getChild("websockets"), lambda: self._token)
+        self._scheduler = scheduler
+
+        self._hub: Hub[Event] = Hub(self._logger)
+        self._events: Observable[Event] = reactivex.defer(lambda _: self._hub)
+        self._state = StateHub(ConnectionState.DISCONNECTED, self._logger)
+        self._handlers: dict[str, list[EventHandler]] = {}
+        self._tasks = TaskSet(self._logger)
+        self._subscription = SerialDisposable()
+        self._first: asyncio.Future[ConnectedEvent] | None = None
+        self._connection_id: str | None = None
+        self._established = False
+        self._retry_attempt = 0
+
+    # -- public API ---------------------------------------------------------------------
+
+    @property
+    def events(self) -> Observable[Event]:
+        """Every event of the current session, hot and shared by all subscribers.
+
+        One socket however many subscribers. It begins with the ``connection.ok`` of
+        :meth:`connect`, carries on across reconnects, completes on :meth:`disconnect`,
+        and fails with :class:`StreamWSMaxRetriesExceeded`, :class:`StreamWSAuthError` or
+        :class:`StreamWSConnectionError` when the client gives up. A subscriber that raises
+        is logged and isolated. A new :meth:`connect` after the end begins a new stream:
+        subscribe again.
+        """
+        return self._events
+
+    @property
+    def state(self) -> Observable[ConnectionState]:
+        """The :class:`ConnectionState`, replaying the current value to each new subscriber."""
+        return self._state
+
+    @property
+    def connection_id(self) -> str | None:
+        """The coordinator's id for the live connection, ``None`` when not connected."""
+        return self._connection_id
+
+    async def connect(self) -> ConnectedEvent:
+        """Open the connection and wait for ``connection.ok``, which is returned.
+
+        The first connection is never retried: the caller learns at once.
+
+        Raises:
+            StreamWSAuthError: the coordinator answered ``connection.error``.
+            StreamWSConnectionError: the socket could not open, or no first frame came
+                within ``healthcheck_timeout``.
+            RuntimeError: the client is already connecting or connected.
+        """
+        current = self._state.value
+        if current not in (ConnectionState.DISCONNECTED, ConnectionState.FAILED):
+            raise RuntimeError(f"connect() called while {current.value}; disconnect() first")
+        loop = asyncio.get_running_loop()
+        scheduler = self._scheduler or LoopScheduler(loop)
+        if self._hub.is_stopped:
+            self._hub = Hub(self._logger)
+        self._established = False
+        first = self._first = loop.create_future()
+        self._set_state(ConnectionState.CONNECTING)
+        self._logger.info("connecting to %s as user %s", self._uri, self._user_id)
+
+        url = protocol.build_url(self._uri, self._api_key)
+        notifier = exponential_backoff(
+            max_retries=self._max_retries,
+            base=self._backoff_base,
+            factor=self._backoff_factor,
+            scheduler=scheduler,
+            is_retryable=self._is_retryable,
+            resets_budget=self._lived_long_enough,
+            on_retry=self._on_retry,
+        )
+
+        def one_attempt(_: abc.SchedulerBase | None) -> Observable[Event]:
+            if self._established:
+                self._logger.info(
+                    "reconnecting (attempt %d of %d)", self._retry_attempt + 1, self._max_retries
+                )
+            return attempt(
+                url=url,
+                token=self._token,
+                user_id=self._user_id,
+                scheduler=scheduler,
+                tasks=self._tasks,
+                healthcheck_interval=self._healthcheck_interval,
+                healthcheck_timeout=self._healthcheck_timeout,
+                max_size=self._max_size,
+                logger=self._logger,
+                ws_logger=self._ws_logger,
+            )
+
+        stream = reactivex.defer(one_attempt).pipe(retry_when(notifier))
+        self._subscription.disposable = stream.subscribe(
+            self._on_event, self._on_failure, self._on_completed
+        )
+        try:
+            connected: ConnectedEvent = await first
+        except asyncio.CancelledError:
+            await self.disconnect()
+            raise
+        except BaseException:
+            await self._tasks.join()
+            raise
+        return connected
+
+    async def disconnect(self) -> None:
+        """Close the connection for good and complete :attr:`events`.
+
+        Stops the heartbeat, cancels a pending reconnect at once (also mid-backoff),
+        closes the socket with 1000 ``"client disconnect"``, waits for every task the client
+        started (coroutine handlers included) and sets ``DISCONNECTED``. Safe to call twice,
+        or before :meth:`connect`.
+        """
+        self._subscription.disposable = reactivex.disposable.Disposable()
+        if self._first is not None and not self._first.done():
+            self._first.set_exception(
+                StreamWSConnectionError("disconnect() was called before the connection was made")
+            )
+        await self._tasks.join()
+        self._connection_id = None
+        if not self._hub.is_stopped:
+            self._hub.on_completed()
+        if self._state.value is not ConnectionState.DISCONNECTED:
+            self._logger.info("disconnected")
+            self._set_state(ConnectionState.DISCONNECTED)
+
+    @overload
+    def on(self, event_type: str) -> Callable[[_H], _H]: ...
+
+    @overload
+    def on(self, event_type: str, handler: _H) -> _H: ...
+
+    def on(self, event_type: str, handler: _H | None = None) -> _H | Callable[[_H], _H]:
+        """Call ``handler`` for every event of ``event_type``; usable as a decorator.
+
+        Plain functions are called in the event's turn; coroutine functions are scheduled
+        as tasks (awaited by :meth:`disconnect`). A handler's exception is logged with its
+        traceback and never propagates. Handlers stay registered across reconnects and
+        new sessions.
+        """
+        _check_text("event_type", event_type)
+
+        def register(fn: _H) -> _H:
+            if not callable(fn):
+                raise TypeError(f"handler must be callable, got {fn!r}")
+            self._handlers.setdefault(event_type, []).append(fn)
+            return fn
+
+        return register if handler is None else register(handler)
+
+    async def __aenter__(self) -> StreamAPIWS:
+        await self.connect()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.disconnect()
+
+    def __repr__(self) -> str:
+        return (
+            f"<StreamAPIWS user_id={self._user_id!r} uri={self._uri!r} "
+            f"state={self._state.value.value}>"
+        )
+
+    # -- the stream's callbacks -----------------------------------------------------------
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, ConnectedEvent):
+            self._connection_id = event.connection_id
+            self._established = True
+            self._set_state(ConnectionState.CONNECTED)
+            self._logger.info("connected (connection_id %s)", event.connection_id)
+            if self._first is not None and not self._first.done():
+                self._first.set_result(event)
+        self._hub.on_next(event)
+        handlers = self._handlers.get(event.type)
+        if handlers:
+            self._dispatch(handlers, event)
+
+    def _on_failure(self, error: Exception) -> None:
+        self._connection_id = None
+        if isinstance(error, StreamWSMaxRetriesExceeded):
+            self._logger.info("giving up: %s", error)
+        else:
+            self._logger.info("connection failed: %s", error)
+        self._set_state(ConnectionState.FAILED)
+        if self._first is not None and not self._first.done():
+            self._first.set_exception(error)
+        self._hub.on_error(error)
+
+    def _on_completed(self) -> None:  # pragma: no cover - the attempt stream never completes
+        self._hub.on_completed()
+        self._set_state(ConnectionState.DISCONNECTED)
+
+    def _is_retryable(self, error: Exception) -> bool:
+        # Before the first connection.ok nothing is retried: connect() reports it.
+        return self._established and isinstance(error, ConnectionLost)
+
+    def _lived_long_enough(self, error: Exception) -> bool:
+        uptime = getattr(error, "uptime", None)
+        return uptime is not None and uptime >= self._healthcheck_interval
+
+    def _on_retry(self, attempt: int, delay: float, error: Exception) -> None:
+        self._retry_attempt = attempt
+        self._connection_id = None
+        self._set_state(ConnectionState.RECONNECTING)
+        what = "connection lost" if attempt == 0 else f"reconnect attempt {attempt} failed"
+        self._logger.warning("%s; reconnecting in %g s", what, delay, exc_info=error)
+
+    def _set_state(self, state: ConnectionState) -> None:
+        if self._state.value is not state:
+            self._state.on_next(state)
+
+    def _dispatch(self, handlers: list[EventHandler], event: Event) -> None:
+        for handler in tuple(handlers):
+            try:
+                result = handler(event)
+            except Exception:
+                self._logger.exception("handler %r raised on a %s event", handler, event.type)
+                continue
+            if inspect.isawaitable(result):
+                self._tasks.spawn(
+                    self._run_handler(handler, event, result), name="rx_coordinator.handler"
+                )
+
+    async def _run_handler(
+        self, handler: EventHandler, event: Event, pending: Awaitable[None]
+    ) -> None:
+        try:
+            await pending
+        except Exception:
+            self._logger.exception("handler %r raised on a %s event", handler, event.type)
+
+
+def _check_text(name: str, value: Any) -> None:
+    # The value is never shown: it may be the token.
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} must be a non-empty string")
+
+
+def _check_number(name: str, value: Any, *, minimum: float) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < minimum
+    ):
+        raise ValueError(f"{name} must be a finite number >= {minimum:g}, got {value!r}")
+
+
+def _check_positive(name: str, value: Any) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")

@@ -1,0 +1,208 @@
+"""Pure ReactiveX operators the client is built from.
+
+Each one is a function returning ``Callable[[Observable], Observable]`` and takes its
+time from a scheduler passed in, so every schedule here is checked in virtual time
+with :class:`reactivex.testing.TestScheduler`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from reactivex import Observable, abc
+from reactivex.disposable import (
+    CompositeDisposable,
+    Disposable,
+    SerialDisposable,
+    SingleAssignmentDisposable,
+)
+from reactivex.subject import Subject
+
+from .errors import StreamWSMaxRetriesExceeded
+
+__all__ = ["backoff_delay", "exponential_backoff", "liveness_timeout", "retry_when"]
+
+_T = TypeVar("_T")
+
+Notifier = Callable[[Observable[Exception]], Observable[Any]]
+
+
+def retry_when(notifier: Notifier) -> Callable[[Observable[_T]], Observable[_T]]:
+    """Resubscribe to the source each time ``notifier`` emits (RxJS ``retryWhen``).
+
+    ``notifier`` receives the stream of the source's errors and returns a stream:
+    each item it emits resubscribes the source, its error fails the result and its
+    completion completes the result. Resubscription is trampolined, so a source that
+    fails synchronously on subscribe loops instead of recursing, and the live
+    subscription has a slot of its own, so disposing the result always reaches the
+    current attempt and never an older one.
+    """
+
+    def _retry_when(source: Observable[_T]) -> Observable[_T]:
+        def subscribe(
+            observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None = None
+        ) -> abc.DisposableBase:
+            errors: Subject[Exception] = Subject()
+            current = SerialDisposable()
+            notifier_subscription = SingleAssignmentDisposable()
+            disposed = False
+            running = False
+            pending = False
+
+            def resubscribe(_: Any = None) -> None:
+                nonlocal running, pending
+                pending = True
+                if running:
+                    return  # the loop below picks it up: no recursion
+                running = True
+                try:
+                    while pending and not disposed:
+                        pending = False
+                        attempt = SingleAssignmentDisposable()
+                        current.disposable = attempt
+                        attempt.disposable = source.subscribe(
+                            observer.on_next,
+                            errors.on_next,
+                            observer.on_completed,
+                            scheduler=scheduler,
+                        )
+                finally:
+                    running = False
+
+            notifier_subscription.disposable = notifier(errors).subscribe(
+                resubscribe, observer.on_error, observer.on_completed, scheduler=scheduler
+            )
+            resubscribe()
+
+            def dispose() -> None:
+                nonlocal disposed
+                disposed = True
+
+            return CompositeDisposable(Disposable(dispose), current, notifier_subscription)
+
+        return Observable(subscribe)
+
+    return _retry_when
+
+
+def backoff_delay(attempt: int, base: float, factor: float, maximum: float | None = None) -> float:
+    """Delay in seconds before reconnect attempt ``attempt`` (0-based).
+
+    ``base * factor**attempt``, capped at ``maximum`` when given:
+    1, 2, 4, 8, 16 s with the defaults.
+    """
+    delay = base * factor**attempt
+    return delay if maximum is None else min(delay, maximum)
+
+
+def exponential_backoff(
+    *,
+    max_retries: int,
+    base: float,
+    factor: float,
+    scheduler: abc.SchedulerBase,
+    is_retryable: Callable[[Exception], bool],
+    resets_budget: Callable[[Exception], bool],
+    on_retry: Callable[[int, float, Exception], None] | None = None,
+) -> Notifier:
+    """A :func:`retry_when` notifier that retries with exponential backoff.
+
+    For each error: a fatal one (``is_retryable`` false) fails the stream at once. A
+    retryable one is answered, after ``backoff_delay(k)``, by an item that resubscribes,
+    where ``k`` counts the failed attempts since the budget was last reset;
+    ``resets_budget(error)`` resets it (a connection that lived long enough).
+    After ``max_retries`` failed attempts the stream fails with
+    :class:`StreamWSMaxRetriesExceeded`, whose ``__cause__`` is the last error.
+    ``on_retry(k, delay, error)`` is called when a retry is scheduled.
+    """
+
+    def notifier(errors: Observable[Exception]) -> Observable[int]:
+        def subscribe(
+            observer: abc.ObserverBase[int], _: abc.SchedulerBase | None = None
+        ) -> abc.DisposableBase:
+            attempts = 0
+            timer = SerialDisposable()
+
+            def on_error_item(error: Exception) -> None:
+                nonlocal attempts
+                if not is_retryable(error):
+                    observer.on_error(error)
+                    return
+                if resets_budget(error):
+                    attempts = 0
+                if attempts >= max_retries:
+                    given_up = StreamWSMaxRetriesExceeded(attempts)
+                    given_up.__cause__ = error
+                    observer.on_error(given_up)
+                    return
+                attempt = attempts
+                delay = backoff_delay(attempt, base, factor)
+                attempts += 1
+                if on_retry is not None:
+                    on_retry(attempt, delay, error)
+                timer.disposable = scheduler.schedule_relative(
+                    delay, lambda _s, _st: observer.on_next(attempt)
+                )
+
+            subscription = errors.subscribe(on_error_item, observer.on_error, observer.on_completed)
+            return CompositeDisposable(subscription, timer)
+
+        return Observable(subscribe)
+
+    return notifier
+
+
+def liveness_timeout(
+    timeout: float,
+    scheduler: abc.SchedulerBase,
+    error: Callable[[], Exception],
+) -> Callable[[Observable[_T]], Observable[_T]]:
+    """Fail with ``error()`` when the source is silent for ``timeout`` seconds.
+
+    The silence is measured from subscription and from every item. Detection is exact
+    (at the timeout itself) and costs one timer per timeout period, not one per item:
+    an item only records the time; the single timer, when it fires early, re-arms for
+    the remainder.
+    """
+    span = timedelta(seconds=timeout)
+
+    def _liveness(source: Observable[_T]) -> Observable[_T]:
+        def subscribe(
+            observer: abc.ObserverBase[_T], subscribe_scheduler: abc.SchedulerBase | None = None
+        ) -> abc.DisposableBase:
+            last_seen = scheduler.now
+            timer = SerialDisposable()
+            upstream = SingleAssignmentDisposable()
+
+            def check(_s: abc.SchedulerBase, _st: Any = None) -> None:
+                remaining = last_seen + span - scheduler.now
+                if remaining > timedelta(0):
+                    timer.disposable = scheduler.schedule_relative(remaining, check)
+                    return
+                upstream.dispose()
+                observer.on_error(error())
+
+            def on_next(item: _T) -> None:
+                nonlocal last_seen
+                last_seen = scheduler.now
+                observer.on_next(item)
+
+            def on_error(exc: Exception) -> None:
+                timer.dispose()
+                observer.on_error(exc)
+
+            def on_completed() -> None:
+                timer.dispose()
+                observer.on_completed()
+
+            timer.disposable = scheduler.schedule_relative(span, check)
+            upstream.disposable = source.subscribe(
+                on_next, on_error, on_completed, scheduler=subscribe_scheduler
+            )
+            return CompositeDisposable(upstream, timer)
+
+        return Observable(subscribe)
+
+    return _liveness

@@ -1,0 +1,109 @@
+"""The coordinator's wire protocol as pure functions: no I/O, no clock, no state.
+
+Sources for each rule are listed in ``DESIGN.md`` section 2 (Stream's stream-video-js
+``coordinator/connection/connection.ts`` and ``errors.ts``, and the published API spec).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from ._version import __version__
+from .errors import ConnectionLost, StreamWSAuthError, StreamWSConnectionError
+
+__all__ = [
+    "CLIENT_CLOSE_CODE",
+    "CLIENT_CLOSE_REASON",
+    "DEFAULT_WS_URI",
+    "ERROR_TYPES",
+    "auth_error",
+    "auth_frame",
+    "build_url",
+    "close_error",
+    "health_check_frame",
+    "new_client_id",
+    "validate_uri",
+]
+
+DEFAULT_WS_URI = "wss://video.stream-io-api.com/video/connect"
+"""The production coordinator endpoint."""
+
+CLIENT_CLOSE_CODE = 1000
+CLIENT_CLOSE_REASON = "client disconnect"
+
+ERROR_TYPES = frozenset({"connection.error", "error"})
+"""First-frame types that refuse the connection (``error`` is what older mocks send)."""
+
+_CLIENT_NAME = f"stream-rx-coordinator-python-{__version__}"
+
+
+def validate_uri(uri: str) -> None:
+    """Raise ``ValueError`` unless ``uri`` is a ``ws://`` or ``wss://`` URL with a host."""
+    if not isinstance(uri, str):
+        raise ValueError(f"uri must be a string, not {type(uri).__name__}")
+    parts = urlsplit(uri)
+    if parts.scheme not in ("ws", "wss") or not parts.hostname:
+        raise ValueError(f"uri must be a ws:// or wss:// URL with a host, got {uri!r}")
+
+
+def build_url(uri: str, api_key: str) -> str:
+    """The URL to open: ``uri`` plus ``api_key``, ``stream-auth-type`` and ``X-Stream-Client``.
+
+    Any query the user's ``uri`` already has is kept; the token is never put in the URL
+    (it travels in the first frame).
+    """
+    parts = urlsplit(uri)
+    ours = {
+        "api_key": api_key,
+        "stream-auth-type": "jwt",
+        "X-Stream-Client": _CLIENT_NAME,
+    }
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ours]
+    return urlunsplit(parts._replace(query=urlencode([*kept, *ours.items()])))
+
+
+def auth_frame(token: str, user_id: str) -> str:
+    """The first frame the client sends, as JSON text."""
+    return json.dumps({"token": token, "products": ["video"], "user_details": {"id": user_id}})
+
+
+def new_client_id(user_id: str) -> str:
+    """A client id in the official client's form, ``"{user_id}--{uuid4}"``."""
+    return f"{user_id}--{uuid.uuid4()}"
+
+
+def health_check_frame(client_id: str) -> str:
+    """The heartbeat frame: a JSON array of one ``health.check``, as the official client sends."""
+    return json.dumps([{"type": "health.check", "client_id": client_id}])
+
+
+def auth_error(raw: dict[str, Any]) -> StreamWSAuthError:
+    """The exception for a ``connection.error`` (or legacy ``error``) frame."""
+    error = raw.get("error")
+    if not isinstance(error, dict):
+        error = {}
+    code = error.get("code")
+    message = error.get("message")
+    status = error.get("StatusCode")
+    return StreamWSAuthError(
+        code if isinstance(code, int) and not isinstance(code, bool) else None,
+        message if isinstance(message, str) else "connection refused by the coordinator",
+        status if isinstance(status, int) and not isinstance(status, bool) else None,
+    )
+
+
+def close_error(code: int | None, reason: str, *, by_server: bool) -> StreamWSConnectionError:
+    """What a closed socket means: final for a server close with 1000, else a loss to retry."""
+    shown = f"{code}" + (f" ({reason})" if reason else "")
+    if by_server and code == CLIENT_CLOSE_CODE:
+        return StreamWSConnectionError(
+            f"the coordinator closed the connection with code {shown}; not reconnecting",
+            close_code=code,
+            close_reason=reason,
+        )
+    return ConnectionLost(
+        f"connection lost (close code {shown})", close_code=code, close_reason=reason
+    )

@@ -1,0 +1,29 @@
+"""The default scheduler: reactivex's asyncio scheduler on a monotonic clock."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from reactivex.scheduler.eventloop import AsyncIOScheduler
+
+__all__ = ["LoopScheduler"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class LoopScheduler(AsyncIOScheduler):
+    """An ``AsyncIOScheduler`` whose ``now`` follows the loop's monotonic clock.
+
+    reactivex's own ``AsyncIOScheduler.now`` is the wall clock, which jumps when the
+    system time is set; liveness measured on it could fire early or never. Timers run
+    on the loop exactly as with ``AsyncIOScheduler``; only ``now`` differs.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        super().__init__(loop or asyncio.get_running_loop())
+
+    @property
+    def now(self) -> datetime:
+        """The loop's monotonic time, as a datetime (only differences between values matter)."""
+        return _EPOCH + timedelta(seconds=self._loop.time())

@@ -1,0 +1,146 @@
+"""One connection attempt as an Observable of events: socket, liveness, decoding, handshake.
+
+The client resubscribes to :func:`attempt` (through ``retry_when``) for every reconnect.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import reactivex
+from reactivex import Observable, abc
+from reactivex import operators as ops
+from reactivex.disposable import SingleAssignmentDisposable
+
+from . import protocol
+from .errors import ConnectionLost
+from .events import ConnectedEvent, Event, decode
+from .operators import liveness_timeout
+from .transport import Frame, websocket
+
+if TYPE_CHECKING:
+    from ._tasks import TaskSet
+
+__all__ = ["attempt", "decode_frames", "handshake"]
+
+
+def decode_frames(logger: logging.Logger) -> Callable[[Observable[Frame]], Observable[Event]]:
+    """Decode each frame once; bad frames are logged (by :func:`decode`) and skipped."""
+
+    def _decode_frames(source: Observable[Frame]) -> Observable[Event]:
+        def subscribe(
+            observer: abc.ObserverBase[Event], scheduler: abc.SchedulerBase | None = None
+        ) -> abc.DisposableBase:
+            debug = logger.isEnabledFor(logging.DEBUG)
+
+            def on_next(frame: Frame) -> None:
+                if debug:
+                    logger.debug("< %.200r", frame)
+                event = decode(frame, logger)
+                if event is not None:
+                    observer.on_next(event)
+
+            return source.subscribe(
+                on_next, observer.on_error, observer.on_completed, scheduler=scheduler
+            )
+
+        return Observable(subscribe)
+
+    return _decode_frames
+
+
+def handshake(scheduler: abc.SchedulerBase) -> Callable[[Observable[Event]], Observable[Event]]:
+    """Check the first event and date the connection.
+
+    The first event must be ``connection.ok``; ``connection.error`` (or legacy ``error``)
+    fails the stream with :class:`StreamWSAuthError`, anything else with
+    :class:`ConnectionLost`. A :class:`ConnectionLost` from upstream is re-raised with
+    ``uptime``, the seconds since ``connection.ok`` (``None`` before it).
+    """
+
+    def _handshake(source: Observable[Event]) -> Observable[Event]:
+        def subscribe(
+            observer: abc.ObserverBase[Event], subscribe_scheduler: abc.SchedulerBase | None = None
+        ) -> abc.DisposableBase:
+            connected_at: datetime | None = None
+            upstream = SingleAssignmentDisposable()
+
+            def on_next(event: Event) -> None:
+                nonlocal connected_at
+                if connected_at is not None:
+                    observer.on_next(event)
+                elif isinstance(event, ConnectedEvent):
+                    connected_at = scheduler.now
+                    observer.on_next(event)
+                else:
+                    upstream.dispose()
+                    if event.type in protocol.ERROR_TYPES:
+                        observer.on_error(protocol.auth_error(event.raw))
+                    else:
+                        observer.on_error(
+                            ConnectionLost(f"expected connection.ok first, got {event.type!r}")
+                        )
+
+            def on_error(error: Exception) -> None:
+                if isinstance(error, ConnectionLost):
+                    uptime = (
+                        None
+                        if connected_at is None
+                        else (scheduler.now - connected_at).total_seconds()
+                    )
+                    error = error.with_uptime(uptime)
+                observer.on_error(error)
+
+            upstream.disposable = source.subscribe(
+                on_next, on_error, observer.on_completed, scheduler=subscribe_scheduler
+            )
+            return upstream
+
+        return Observable(subscribe)
+
+    return _handshake
+
+
+def attempt(
+    *,
+    url: str,
+    token: str,
+    user_id: str,
+    scheduler: abc.SchedulerBase,
+    tasks: TaskSet,
+    healthcheck_interval: float,
+    healthcheck_timeout: float,
+    max_size: int | None,
+    logger: logging.Logger,
+    ws_logger: logging.Logger | logging.LoggerAdapter[logging.Logger],
+) -> Observable[Event]:
+    """One connection: open, authenticate, heartbeat, watch liveness, decode.
+
+    The socket opens on subscription; silence of ``healthcheck_timeout`` seconds, counted
+    from subscription and from every inbound frame of any kind, fails it.
+    """
+    heartbeat = protocol.health_check_frame(protocol.new_client_id(user_id))
+    outbound = reactivex.interval(healthcheck_interval, scheduler=scheduler).pipe(
+        ops.map(lambda _: heartbeat)
+    )
+    frames = websocket(
+        url,
+        protocol.auth_frame(token, user_id),
+        outbound,
+        tasks=tasks,
+        open_timeout=healthcheck_timeout,
+        max_size=max_size,
+        logger=ws_logger,
+    )
+    return frames.pipe(
+        liveness_timeout(
+            healthcheck_timeout,
+            scheduler,
+            lambda: ConnectionLost(f"no frame received for {healthcheck_timeout:g} s"),
+        ),
+        decode_frames(logger),
+        handshake(scheduler),
+    )

@@ -1,0 +1,353 @@
+"""A scriptable coordinator on 127.0.0.1, for the client's tests and for users' own."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import uuid
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http import HTTPStatus
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from .._redact import RedactingLogger
+
+__all__ = ["FakeConnection", "FakeCoordinator", "now_rfc3339"]
+
+_log = logging.getLogger(__name__)
+
+
+def now_rfc3339() -> str:
+    """The current UTC time as the coordinator writes it (RFC 3339, ``Z`` suffix)."""
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class _AuthFailure:
+    code: int
+    message: str
+    status_code: int
+    legacy: bool
+
+
+class _Ignore:
+    """Accept the socket and the auth frame, then never answer."""
+
+
+_AuthScript = _AuthFailure | _Ignore
+
+
+class FakeConnection:
+    """One connection accepted by a :class:`FakeCoordinator`, as the server sees it.
+
+    Attributes:
+        index: 0 for the first connection the fake accepted, 1 for the next, ...
+        path: the request path (``/video/connect``).
+        query: the request's query parameters.
+        auth: the decoded first frame the client sent (``None`` until it arrives).
+        connection_id: the id sent in ``connection.ok`` (``None`` if auth was refused).
+        health_checks: every health-check item the client sent, decoded.
+        received: every frame the client sent after the auth frame, as received.
+        close_code: the close code the client sent (1006 when the socket just dropped),
+            ``None`` while open.
+        close_reason: the close reason the client sent.
+    """
+
+    def __init__(self, fake: FakeCoordinator, ws: ServerConnection, index: int) -> None:
+        self._fake = fake
+        self._ws = ws
+        self.index = index
+        request = ws.request
+        target = urlsplit(request.path if request is not None else "/")
+        self.path = target.path
+        self.query: dict[str, str] = dict(parse_qsl(target.query, keep_blank_values=True))
+        self.auth: dict[str, Any] | None = None
+        self.connection_id: str | None = None
+        self.health_checks: list[dict[str, Any]] = []
+        self.received: list[str | bytes] = []
+        self.close_code: int | None = None
+        self.close_reason: str = ""
+        self.silent = False
+        self._closed = asyncio.Event()
+        self._health = asyncio.Condition()
+
+    @property
+    def closed(self) -> bool:
+        """Whether the socket has ended."""
+        return self._closed.is_set()
+
+    async def send(self, event: dict[str, Any]) -> None:
+        """Send an event (a JSON object); ``created_at`` is filled in when missing."""
+        frame = dict(event)
+        frame.setdefault("created_at", now_rfc3339())
+        await self.send_raw(json.dumps(frame))
+
+    async def send_raw(self, data: str | bytes) -> None:
+        """Send one frame exactly as given: text for ``str``, binary for ``bytes``."""
+        await self._ws.send(data)
+
+    async def drop(self) -> None:
+        """End the socket abruptly, with no close frame (the client sees code 1006)."""
+        transport = self._ws.transport
+        transport.abort()
+        await self.wait_closed()
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close the socket cleanly with ``code`` and ``reason``."""
+        await self._ws.close(code, reason)
+        await self.wait_closed()
+
+    def go_silent(self) -> None:
+        """Stop answering health checks (the socket stays open): the client should time out."""
+        self.silent = True
+
+    async def wait_closed(self, timeout: float = 5.0) -> int | None:
+        """Wait until the socket has ended; return the client's close code."""
+        async with asyncio.timeout(timeout):
+            await self._closed.wait()
+        return self.close_code
+
+    async def wait_for_health_checks(self, count: int = 1, timeout: float = 5.0) -> None:
+        """Wait until the client has sent at least ``count`` health checks."""
+        async with asyncio.timeout(timeout), self._health:
+            await self._health.wait_for(lambda: len(self.health_checks) >= count)
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return f"<FakeConnection #{self.index} {state} connection_id={self.connection_id!r}>"
+
+    async def _serve(self) -> None:
+        ws = self._ws
+        try:
+            first = await ws.recv()
+            self.auth = _loads(first)
+            script = self._fake._auth_script.popleft() if self._fake._auth_script else None
+            if isinstance(script, _Ignore):
+                self._fake._arrivals.put_nowait(self)
+                await ws.wait_closed()
+                return
+            if isinstance(script, _AuthFailure):
+                await ws.send(json.dumps(_error_frame(script)))
+                self._fake._arrivals.put_nowait(self)
+                await ws.close(1000, "authentication failed")
+                return
+            self.connection_id = str(uuid.uuid4())
+            await ws.send(json.dumps(self._connected_frame()))
+            self._fake._arrivals.put_nowait(self)
+            async for frame in ws:
+                self.received.append(frame)
+                await self._on_frame(frame)
+        except ConnectionClosed:
+            pass
+        finally:
+            self.close_code = ws.close_code
+            self.close_reason = ws.close_reason or ""
+            self._closed.set()
+            async with self._health:
+                self._health.notify_all()
+
+    async def _on_frame(self, frame: str | bytes) -> None:
+        decoded = _loads(frame)
+        items = decoded if isinstance(decoded, list) else [decoded]
+        checks = [i for i in items if isinstance(i, dict) and i.get("type") == "health.check"]
+        if not checks:
+            return
+        async with self._health:
+            self.health_checks.extend(checks)
+            self._health.notify_all()
+        if self._fake.answer_health_checks and not self.silent:
+            await self._ws.send(
+                json.dumps(
+                    {
+                        "type": "health.check",
+                        "connection_id": self.connection_id,
+                        "created_at": now_rfc3339(),
+                        "custom": {},
+                    }
+                )
+            )
+
+    def _connected_frame(self) -> dict[str, Any]:
+        user_details = (self.auth or {}).get("user_details")
+        user_id = user_details.get("id") if isinstance(user_details, dict) else None
+        now = now_rfc3339()
+        return {
+            "type": "connection.ok",
+            "connection_id": self.connection_id,
+            "created_at": now,
+            "me": {
+                "id": user_id,
+                "role": "user",
+                "custom": {},
+                "language": "",
+                "teams": [],
+                "created_at": now,
+                "updated_at": now,
+                "banned": False,
+                "online": True,
+                "devices": [],
+                "invisible": False,
+                "mutes": [],
+                "channel_mutes": [],
+                "unread_count": 0,
+                "total_unread_count": 0,
+                "unread_channels": 0,
+                "unread_threads": 0,
+            },
+        }
+
+
+class FakeCoordinator:
+    """A local coordinator speaking Stream's WebSocket protocol, scriptable per connection.
+
+    It answers the auth frame with ``connection.ok`` (or a scripted ``connection.error``),
+    answers health checks, records every connection (:attr:`connections`), and lets a test
+    send events, drop sockets, go silent, close with any code, and refuse handshakes::
+
+        async with FakeCoordinator() as fake:
+            client = StreamAPIWS("key", "token", "alice", uri=fake.uri)
+            await client.connect()
+            conn = await fake.next_connection()
+            await conn.send({"type": "call.created", "call_cid": "default:123"})
+
+    Args:
+        host: the interface to listen on (loopback by default).
+        port: the port; 0 picks a free one.
+        answer_health_checks: whether health checks get a ``health.check`` answer.
+    """
+
+    def __init__(
+        self, *, host: str = "127.0.0.1", port: int = 0, answer_health_checks: bool = True
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.answer_health_checks = answer_health_checks
+        self.connections: list[FakeConnection] = []
+        self.refused = 0
+        self._server: Server | None = None
+        self._refusals: deque[int] = deque()
+        self._auth_script: deque[_AuthScript] = deque()
+        self._arrivals: asyncio.Queue[FakeConnection] = asyncio.Queue()
+        self._counter = itertools.count()
+        self._logger = RedactingLogger(_log, lambda: "")
+
+    @property
+    def uri(self) -> str:
+        """The ``ws://`` URI to give the client (the fake must be started)."""
+        if self._server is None:
+            raise RuntimeError("the FakeCoordinator is not started")
+        return f"ws://{self.host}:{self.port}/video/connect"
+
+    async def start(self) -> None:
+        """Start listening; :attr:`port` then holds the actual port."""
+        self._server = await serve(
+            self._handle,
+            self.host,
+            self.port,
+            process_request=self._process_request,
+            ping_interval=None,
+            logger=self._logger,
+        )
+        sock = next(iter(self._server.sockets))
+        self.port = sock.getsockname()[1]
+
+    async def stop(self) -> None:
+        """Close every connection (code 1001) and stop listening."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def __aenter__(self) -> FakeCoordinator:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    def refuse_handshakes(self, count: int = 1, status: int = 503) -> None:
+        """Answer the next ``count`` opening handshakes with HTTP ``status`` instead."""
+        self._refusals.extend([status] * count)
+
+    def fail_auth(
+        self,
+        code: int = 43,
+        message: str = "token signature is invalid",
+        *,
+        count: int = 1,
+        status_code: int = 401,
+        legacy: bool = False,
+    ) -> None:
+        """Answer the next ``count`` auth frames with ``connection.error`` (or ``error``
+        when ``legacy``) carrying ``code`` and ``message``, then close with 1000."""
+        self._auth_script.extend([_AuthFailure(code, message, status_code, legacy)] * count)
+
+    def ignore_auth(self, count: int = 1) -> None:
+        """Never answer the next ``count`` auth frames (the client's first frame times out)."""
+        self._auth_script.extend([_Ignore()] * count)
+
+    async def next_connection(self, timeout: float = 5.0) -> FakeConnection:
+        """Wait for the next connection whose auth frame was answered (or ignored)."""
+        async with asyncio.timeout(timeout):
+            return await self._arrivals.get()
+
+    @property
+    def live_connections(self) -> list[FakeConnection]:
+        """The connections still open."""
+        return [c for c in self.connections if not c.closed]
+
+    async def broadcast(self, event: dict[str, Any]) -> None:
+        """Send ``event`` to every open, authenticated connection."""
+        for conn in self.live_connections:
+            if conn.connection_id is not None:
+                with contextlib.suppress(ConnectionClosed):
+                    await conn.send(event)
+
+    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        if self._refusals:
+            self.refused += 1
+            return connection.respond(HTTPStatus(self._refusals.popleft()), "refused\n")
+        return None
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        conn = FakeConnection(self, ws, next(self._counter))
+        self.connections.append(conn)
+        await conn._serve()
+
+
+def _loads(frame: str | bytes) -> Any:
+    try:
+        return json.loads(frame)
+    except ValueError:
+        return None
+
+
+def _error_frame(failure: _AuthFailure) -> dict[str, Any]:
+    return {
+        "type": "error" if failure.legacy else "connection.error",
+        "connection_id": "",
+        "created_at": now_rfc3339(),
+        "error": {
+            "code": failure.code,
+            "message": failure.message,
+            "StatusCode": failure.status_code,
+            "duration": "",
+            "more_info": "",
+            "details": [],
+        },
+    }
