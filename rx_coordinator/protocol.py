@@ -43,7 +43,7 @@ _CLIENT_NAME = f"stream-rx-coordinator-python-{__version__}"
 def validate_uri(uri: str) -> None:
     """Raise ``ValueError`` unless ``uri`` is a ``ws://`` or ``wss://`` URL with a host."""
     if not isinstance(uri, str):
-        raise ValueError(f"uri must be a string, not {type(uri).__name__}")
+        raise ValueError(f"uri must be a ws:// or wss:// URL string, not {type(uri).__name__}")
     parts = urlsplit(uri)
     if parts.scheme not in ("ws", "wss") or not parts.hostname:
         raise ValueError(f"uri must be a ws:// or wss:// URL with a host, got {uri!r}")
