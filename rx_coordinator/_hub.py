@@ -33,8 +33,13 @@ class _Isolated(abc.ObserverBase[_T], Generic[_T]):
     def on_error(self, error: Exception) -> None:
         try:
             self._observer.on_error(error)
-        except Exception:
-            self._logger.exception("a subscriber raised while handling the stream's error")
+        except Exception as raised:
+            if raised is error:  # reactivex re-raises when a subscriber has no on_error
+                self._logger.error(
+                    "the stream failed and a subscriber has no on_error: %s", error, exc_info=error
+                )
+            else:
+                self._logger.exception("a subscriber raised while handling the stream's error")
 
     def on_completed(self) -> None:
         try:

@@ -98,4 +98,8 @@ class StreamWSMaxRetriesExceeded(StreamWSConnectionError):
 
     def __init__(self, attempts: int) -> None:
         self.attempts = attempts
-        super().__init__(f"gave up reconnecting after {attempts} failed attempts")
+        super().__init__(
+            f"gave up reconnecting after {attempts} failed attempts"
+            if attempts
+            else "connection lost and reconnecting is off (max_retries=0)"
+        )

@@ -179,3 +179,18 @@ async def test_health_check_client_id_has_the_official_form(fake, make_client):
         r"alice--[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",
         frame[0]["client_id"],
     )
+
+
+async def test_a_failed_first_connect_also_ends_events_and_a_new_connect_starts_over(
+    fake, make_client
+):
+    fake.fail_auth(code=2, message="api key not found")
+    client = make_client()
+    events = Recorder(client.events)
+    with pytest.raises(StreamWSAuthError) as caught:
+        await client.connect()
+    assert events.error is caught.value
+    late = Recorder(client.events)  # a late subscriber learns at once, and opens nothing
+    assert late.error is caught.value
+    await client.connect()
+    assert len(fake.connections) == 2

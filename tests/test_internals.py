@@ -35,6 +35,10 @@ def test_hub_subscriber_without_on_error_does_not_raise_into_the_producer(caplog
     with caplog.at_level(logging.ERROR):
         hub.on_error(boom)
     assert errors == [boom]
+    (record,) = caplog.records
+    assert "has no on_error" in record.getMessage()
+    assert record.exc_info is not None
+    assert record.exc_info[1] is boom
 
 
 def test_state_hub_replays_and_isolates(caplog):

@@ -162,6 +162,7 @@ def test_max_retries_zero_gives_up_on_the_first_loss():
     )
     assert attempts.starts == [0]
     assert isinstance(messages[0].value.exception, StreamWSMaxRetriesExceeded)
+    assert "max_retries=0" in str(messages[0].value.exception)
 
 
 def test_on_retry_reports_attempt_delay_and_error():
