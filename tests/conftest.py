@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, NamedTuple
 
 import pytest
 
-from rx_coordinator import StreamAPIWS
-from rx_coordinator.testing import FakeCoordinator
+from rx_coordinator import ConnectionState, Event, StreamAPIWS
+from rx_coordinator.testing import FakeConnection, FakeCoordinator
 
-from .helpers import FAST, TOKEN
+from .helpers import FAST, TOKEN, Recorder
 
 
 @pytest.fixture
@@ -31,3 +31,26 @@ async def make_client(fake: FakeCoordinator) -> AsyncIterator[Callable[..., Stre
     yield make
     for client in clients:
         await client.disconnect()
+
+
+class Connected(NamedTuple):
+    client: StreamAPIWS
+    events: Recorder[Event]
+    states: Recorder[ConnectionState]
+    conn: FakeConnection
+
+
+@pytest.fixture
+def connected(
+    fake: FakeCoordinator, make_client: Callable[..., StreamAPIWS]
+) -> Callable[..., Awaitable[Connected]]:
+    """Connect a client (recording its events and states) and return it with its connection."""
+
+    async def connect(**overrides: Any) -> Connected:
+        client = make_client(**overrides)
+        events: Recorder[Event] = Recorder(client.events)
+        states: Recorder[ConnectionState] = Recorder(client.state)
+        await client.connect()
+        return Connected(client, events, states, await fake.next_connection())
+
+    return connect

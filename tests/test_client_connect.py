@@ -22,10 +22,8 @@ from rx_coordinator import (
 from .helpers import TOKEN, Recorder
 
 
-async def test_url_carries_api_key_auth_type_and_client_name(fake, make_client):
-    client = make_client(uri=fake.uri + "?region=eu&api_key=stale")
-    await client.connect()
-    conn = await fake.next_connection()
+async def test_url_carries_api_key_auth_type_and_client_name(connected, fake):
+    _, _, _, conn = await connected(uri=fake.uri + "?region=eu&api_key=stale")
     assert conn.path == "/video/connect"
     assert conn.query == {
         "region": "eu",

@@ -21,12 +21,8 @@ def our_tasks() -> list[asyncio.Task[object]]:
     return [t for t in asyncio.all_tasks() if t.get_name().startswith("rx_coordinator")]
 
 
-async def test_disconnect_closes_with_1000_completes_events_and_leaves_no_task(fake, make_client):
-    client = make_client()
-    events = Recorder(client.events)
-    states = Recorder(client.state)
-    await client.connect()
-    conn = await fake.next_connection()
+async def test_disconnect_closes_with_1000_completes_events_and_leaves_no_task(connected):
+    client, events, states, conn = await connected()
     await conn.wait_for_health_checks(1)
     await client.disconnect()
     assert await conn.wait_closed() == 1000
@@ -40,12 +36,8 @@ async def test_disconnect_closes_with_1000_completes_events_and_leaves_no_task(f
     assert len(conn.health_checks) == checks
 
 
-async def test_disconnect_cancels_a_pending_reconnect_at_once(fake, make_client):
-    client = make_client(backoff_base=10.0)
-    events = Recorder(client.events)
-    states = Recorder(client.state)
-    await client.connect()
-    conn = await fake.next_connection()
+async def test_disconnect_cancels_a_pending_reconnect_at_once(connected, fake):
+    client, events, states, conn = await connected(backoff_base=10.0)
     await conn.drop()
     await eventually(lambda: states.items[-1] is S.RECONNECTING)
     started = time.monotonic()
@@ -79,11 +71,8 @@ async def test_disconnect_during_connect_fails_the_connect(fake, make_client):
     assert Recorder(client.state).items == [S.DISCONNECTED]
 
 
-async def test_disconnect_after_failure_sets_disconnected(fake, make_client):
-    client = make_client()
-    events = Recorder(client.events)
-    await client.connect()
-    conn = await fake.next_connection()
+async def test_disconnect_after_failure_sets_disconnected(connected):
+    client, events, _, conn = await connected()
     await conn.close(1000)
     await events.wait_ended()
     await client.disconnect()
@@ -132,12 +121,9 @@ def test_defaults_follow_the_design():
 # -- logging and secrets ------------------------------------------------------------------
 
 
-async def test_the_token_never_reaches_a_log_record(fake, make_client, caplog):
+async def test_the_token_never_reaches_a_log_record(connected, fake, caplog):
     caplog.set_level(logging.DEBUG)
-    client = make_client(max_retries=1)
-    events = Recorder(client.events)
-    await client.connect()
-    conn = await fake.next_connection()
+    client, events, _, conn = await connected(max_retries=1)
     await conn.wait_for_health_checks(1)
     await conn.drop()
     conn = await fake.next_connection()
@@ -157,13 +143,10 @@ async def test_the_token_never_reaches_a_log_record(fake, make_client, caplog):
 
 
 async def test_levels_info_for_lifecycle_warning_with_traceback_for_failures(
-    fake, make_client, caplog
+    connected, fake, caplog
 ):
     caplog.set_level(logging.DEBUG, logger="rx_coordinator")
-    client = make_client(max_retries=1)
-    events = Recorder(client.events)
-    await client.connect()
-    conn = await fake.next_connection()
+    _, events, _, conn = await connected(max_retries=1)
     await conn.drop()
     conn = await fake.next_connection()
     await conn.drop()
@@ -195,11 +178,9 @@ async def test_a_logger_passed_in_receives_the_records(fake, caplog):
 # -- scheduler ------------------------------------------------------------------------------
 
 
-async def test_timers_run_on_the_loop_not_on_threads(fake, make_client):
+async def test_timers_run_on_the_loop_not_on_threads(connected, fake):
     threads = threading.active_count()
-    client = make_client()
-    await client.connect()
-    conn = await fake.next_connection()
+    _, _, _, conn = await connected()
     await conn.wait_for_health_checks(2)
     await conn.drop()
     await fake.next_connection()

@@ -17,7 +17,7 @@ from rx_coordinator import (
 )
 from rx_coordinator.state import ALLOWED_TRANSITIONS
 
-from .helpers import Recorder, eventually
+from .helpers import eventually
 
 S = ConnectionState
 
@@ -34,10 +34,8 @@ async def test_heartbeat_is_sent_every_interval(fake, make_client):
     assert len(client_ids) == 1
 
 
-async def test_silence_means_dead_and_the_client_reconnects(fake, make_client):
-    client = make_client()
-    await client.connect()
-    conn = await fake.next_connection()
+async def test_silence_means_dead_and_the_client_reconnects(connected, fake):
+    client, _, _, conn = await connected()
     conn.go_silent()
     silent_since = time.monotonic()
     second = await fake.next_connection(timeout=3)
@@ -48,11 +46,8 @@ async def test_silence_means_dead_and_the_client_reconnects(fake, make_client):
     await eventually(lambda: client.connection_id == second.connection_id)
 
 
-async def test_any_inbound_frame_keeps_the_connection_alive(fake, make_client):
-    client = make_client()
-    events = Recorder(client.events)
-    await client.connect()
-    conn = await fake.next_connection()
+async def test_any_inbound_frame_keeps_the_connection_alive(connected, fake):
+    _, events, _, conn = await connected()
     conn.go_silent()
     for _ in range(12):  # 1.2 s of garbage, every 0.1 s: more than twice the 0.5 s timeout
         await conn.send_raw("not json")
@@ -63,12 +58,8 @@ async def test_any_inbound_frame_keeps_the_connection_alive(fake, make_client):
 
 
 @pytest.mark.parametrize("how", ["drop", 1001, 1006, 1011, 4000])
-async def test_a_lost_connection_is_reconnected(fake, make_client, how):
-    client = make_client()
-    events = Recorder(client.events)
-    states = Recorder(client.state)
-    await client.connect()
-    first = await fake.next_connection()
+async def test_a_lost_connection_is_reconnected(connected, fake, how):
+    client, events, states, first = await connected()
     await first.send({"type": "call.created", "call_cid": "default:a"})
     if how in ("drop", 1006):  # 1006 is never sent on the wire: it is what a drop looks like
         await first.drop()
@@ -83,12 +74,8 @@ async def test_a_lost_connection_is_reconnected(fake, make_client, how):
     assert client.connection_id == second.connection_id != first.connection_id
 
 
-async def test_a_server_close_with_1000_is_final(fake, make_client):
-    client = make_client()
-    events = Recorder(client.events)
-    states = Recorder(client.state)
-    await client.connect()
-    conn = await fake.next_connection()
+async def test_a_server_close_with_1000_is_final(connected, fake):
+    _, events, states, conn = await connected()
     await conn.close(1000, "bye")
     await events.wait_ended()
     assert type(events.error) is StreamWSConnectionError
@@ -99,11 +86,8 @@ async def test_a_server_close_with_1000_is_final(fake, make_client):
     assert states.items[-1] is S.FAILED
 
 
-async def test_connection_error_on_a_reconnect_ends_events_with_auth_error(fake, make_client):
-    client = make_client()
-    events = Recorder(client.events)
-    await client.connect()
-    conn = await fake.next_connection()
+async def test_connection_error_on_a_reconnect_ends_events_with_auth_error(connected, fake):
+    _, events, _, conn = await connected()
     fake.fail_auth(code=40, message="token expired")
     await conn.drop()
     await events.wait_ended()
@@ -113,12 +97,8 @@ async def test_connection_error_on_a_reconnect_ends_events_with_auth_error(fake,
     assert len(fake.connections) == 2
 
 
-async def test_after_max_retries_events_fail_and_state_is_failed(fake, make_client):
-    client = make_client(max_retries=3)
-    events = Recorder(client.events)
-    states = Recorder(client.state)
-    await client.connect()
-    conn = await fake.next_connection()
+async def test_after_max_retries_events_fail_and_state_is_failed(connected, fake):
+    client, events, states, conn = await connected(max_retries=3)
     fake.refuse_handshakes(count=10)
     await conn.drop()
     await events.wait_ended()
@@ -130,11 +110,8 @@ async def test_after_max_retries_events_fail_and_state_is_failed(fake, make_clie
     assert client.connection_id is None
 
 
-async def test_a_connection_that_dies_young_is_a_failed_attempt(fake, make_client):
-    client = make_client(max_retries=2)
-    events = Recorder(client.events)
-    await client.connect()
-    conn = await fake.next_connection()
+async def test_a_connection_that_dies_young_is_a_failed_attempt(connected, fake):
+    _, events, _, conn = await connected(max_retries=2)
     await conn.drop()
     for _ in range(2):  # each reconnect is accepted, then dropped at once
         young = await fake.next_connection()
@@ -144,11 +121,8 @@ async def test_a_connection_that_dies_young_is_a_failed_attempt(fake, make_clien
     assert len(fake.connections) == 3
 
 
-async def test_a_connection_that_lives_one_interval_resets_the_budget(fake, make_client):
-    client = make_client(max_retries=1)
-    events = Recorder(client.events)
-    await client.connect()
-    conn = await fake.next_connection()
+async def test_a_connection_that_lives_one_interval_resets_the_budget(connected, fake):
+    _, events, _, conn = await connected(max_retries=1)
     for _ in range(4):  # without the reset, the second loss would exhaust max_retries=1
         await asyncio.sleep(0.25)  # longer than the 0.2 s interval
         await conn.drop()
@@ -157,11 +131,8 @@ async def test_a_connection_that_lives_one_interval_resets_the_budget(fake, make
     assert len(fake.connections) == 5
 
 
-async def test_state_only_takes_allowed_transitions(fake, make_client):
-    client = make_client(max_retries=1)
-    states = Recorder(client.state)
-    await client.connect()
-    conn = await fake.next_connection()
+async def test_state_only_takes_allowed_transitions(connected, fake):
+    client, _, states, conn = await connected(max_retries=1)
     await conn.drop()
     conn = await fake.next_connection()
     await conn.drop()  # the reconnect died young: with max_retries=1 the client gives up
@@ -174,11 +145,8 @@ async def test_state_only_takes_allowed_transitions(fake, make_client):
     assert states.items[-1] is S.DISCONNECTED
 
 
-async def test_an_oversize_frame_reconnects(fake, make_client):
-    client = make_client(max_size=1024)
-    events = Recorder(client.events)
-    await client.connect()
-    conn = await fake.next_connection()
+async def test_an_oversize_frame_reconnects(connected, fake):
+    _, events, _, conn = await connected(max_size=1024)
     await conn.send({"type": "call.custom", "custom": {"blob": "x" * 4096}})
     second = await fake.next_connection()
     await second.send({"type": "call.ended"})

@@ -68,11 +68,8 @@ async def test_a_subscriber_that_raises_is_logged_and_isolated(fake, make_client
         ('{"type": 42}', "without a string 'type'"),
     ],
 )
-async def test_bad_frames_are_logged_and_skipped(fake, make_client, caplog, frame, why):
-    client = make_client()
-    events = Recorder(client.events)
-    await client.connect()
-    conn = await fake.next_connection()
+async def test_bad_frames_are_logged_and_skipped(connected, fake, caplog, frame, why):
+    _, events, _, conn = await connected()
     with caplog.at_level(logging.WARNING, logger="rx_coordinator"):
         await conn.send_raw(frame)
         await conn.send({"type": "call.created"})
@@ -84,11 +81,8 @@ async def test_bad_frames_are_logged_and_skipped(fake, make_client, caplog, fram
     assert len(fake.connections) == 1
 
 
-async def test_a_huge_bad_frame_is_logged_truncated(fake, make_client, caplog):
-    client = make_client()
-    events = Recorder(client.events)
-    await client.connect()
-    conn = await fake.next_connection()
+async def test_a_huge_bad_frame_is_logged_truncated(connected, caplog):
+    _, events, _, conn = await connected()
     with caplog.at_level(logging.WARNING, logger="rx_coordinator"):
         await conn.send_raw("garbage " * 10_000)
         await conn.send({"type": "call.created"})
