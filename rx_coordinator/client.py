@@ -18,7 +18,7 @@ from typing import Any, TypeVar, overload
 
 import reactivex
 from reactivex import Observable, abc
-from reactivex.disposable import SerialDisposable
+from reactivex.disposable import Disposable, SerialDisposable
 
 from . import protocol
 from ._hub import Hub, StateHub
@@ -177,37 +177,7 @@ class StreamAPIWS:
         self._set_state(ConnectionState.CONNECTING)
         self._logger.info("connecting to %s as user %s", self._uri, self._user_id)
 
-        url = protocol.build_url(self._uri, self._api_key)
-        notifier = exponential_backoff(
-            max_retries=self._max_retries,
-            base=self._backoff_base,
-            factor=self._backoff_factor,
-            scheduler=scheduler,
-            is_retryable=self._is_retryable,
-            resets_budget=self._lived_long_enough,
-            on_retry=self._on_retry,
-        )
-
-        def one_attempt(_: abc.SchedulerBase | None) -> Observable[Event]:
-            if self._established:
-                self._logger.info(
-                    "reconnecting (attempt %d of %d)", self._retry_attempt + 1, self._max_retries
-                )
-            return attempt(
-                url=url,
-                token=self._token,
-                user_id=self._user_id,
-                scheduler=scheduler,
-                tasks=self._tasks,
-                healthcheck_interval=self._healthcheck_interval,
-                healthcheck_timeout=self._healthcheck_timeout,
-                max_size=self._max_size,
-                logger=self._logger,
-                ws_logger=self._ws_logger,
-            )
-
-        stream = reactivex.defer(one_attempt).pipe(retry_when(notifier))
-        self._subscription.disposable = stream.subscribe(
+        self._subscription.disposable = self._session(scheduler).subscribe(
             self._on_event, self._on_failure, self._on_completed
         )
         try:
@@ -228,7 +198,7 @@ class StreamAPIWS:
         started (coroutine handlers included) and sets ``DISCONNECTED``. Safe to call twice,
         or before :meth:`connect`.
         """
-        self._subscription.disposable = reactivex.disposable.Disposable()
+        self._subscription.disposable = Disposable()
         if self._first is not None and not self._first.done():
             self._first.set_exception(
                 StreamWSConnectionError("disconnect() was called before the connection was made")
@@ -282,6 +252,39 @@ class StreamAPIWS:
             f"<StreamAPIWS user_id={self._user_id!r} uri={self._uri!r} "
             f"state={self._state.value.value}>"
         )
+
+    def _session(self, scheduler: abc.SchedulerBase) -> Observable[Event]:
+        """Connection attempts, resubscribed with backoff until one fails for good."""
+        url = protocol.build_url(self._uri, self._api_key)
+        notifier = exponential_backoff(
+            max_retries=self._max_retries,
+            base=self._backoff_base,
+            factor=self._backoff_factor,
+            scheduler=scheduler,
+            is_retryable=self._is_retryable,
+            resets_budget=self._lived_long_enough,
+            on_retry=self._on_retry,
+        )
+
+        def one_attempt(_: abc.SchedulerBase | None) -> Observable[Event]:
+            if self._established:
+                self._logger.info(
+                    "reconnecting (attempt %d of %d)", self._retry_attempt + 1, self._max_retries
+                )
+            return attempt(
+                url=url,
+                token=self._token,
+                user_id=self._user_id,
+                scheduler=scheduler,
+                tasks=self._tasks,
+                healthcheck_interval=self._healthcheck_interval,
+                healthcheck_timeout=self._healthcheck_timeout,
+                max_size=self._max_size,
+                logger=self._logger,
+                ws_logger=self._ws_logger,
+            )
+
+        return reactivex.defer(one_attempt).pipe(retry_when(notifier))
 
     # -- the stream's callbacks -----------------------------------------------------------
 
