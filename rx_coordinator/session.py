@@ -14,6 +14,7 @@ import reactivex
 from reactivex import Observable, abc
 from reactivex import operators as ops
 from reactivex.disposable import SingleAssignmentDisposable
+from reactivex.subject import Subject
 
 from . import protocol
 from .errors import ConnectionLost
@@ -52,13 +53,16 @@ def decode_frames(logger: logging.Logger) -> Callable[[Observable[Frame]], Obser
     return _decode_frames
 
 
-def handshake(scheduler: abc.SchedulerBase) -> Callable[[Observable[Event]], Observable[Event]]:
+def handshake(
+    scheduler: abc.SchedulerBase, on_connected: Callable[[ConnectedEvent], None] | None = None
+) -> Callable[[Observable[Event]], Observable[Event]]:
     """Check the first event and date the connection.
 
-    The first event must be ``connection.ok``; ``connection.error`` (or legacy ``error``)
-    fails the stream with :class:`StreamWSAuthError`, anything else with
-    :class:`ConnectionLost`. A :class:`ConnectionLost` from upstream is re-raised with
-    ``uptime``, the seconds since ``connection.ok`` (``None`` before it).
+    The first event must be ``connection.ok`` (then ``on_connected`` is called with it);
+    ``connection.error`` (or legacy ``error``) fails the stream with
+    :class:`StreamWSAuthError`, anything else with :class:`ConnectionLost`. A
+    :class:`ConnectionLost` from upstream is re-raised with ``uptime``, the seconds since
+    ``connection.ok`` (``None`` before it).
     """
 
     def _handshake(source: Observable[Event]) -> Observable[Event]:
@@ -74,6 +78,8 @@ def handshake(scheduler: abc.SchedulerBase) -> Callable[[Observable[Event]], Obs
                     observer.on_next(event)
                 elif isinstance(event, ConnectedEvent):
                     connected_at = scheduler.now
+                    if on_connected is not None:
+                        on_connected(event)
                     observer.on_next(event)
                 else:
                     upstream.dispose()
@@ -120,11 +126,15 @@ def attempt(
     """One connection: open, authenticate, heartbeat, watch liveness, decode.
 
     The socket opens on subscription; silence of ``healthcheck_timeout`` seconds, counted
-    from subscription and from every inbound frame of any kind, fails it.
+    from subscription and from every inbound frame of any kind, fails it. The heartbeat
+    starts at ``connection.ok``: nothing but the auth frame is sent before it.
     """
     heartbeat = protocol.health_check_frame(protocol.new_client_id(user_id))
-    outbound = reactivex.interval(healthcheck_interval, scheduler=scheduler).pipe(
-        ops.map(lambda _: heartbeat)
+    connected: Subject[ConnectedEvent] = Subject()
+    outbound = connected.pipe(
+        ops.take(1),
+        ops.flat_map(lambda _: reactivex.interval(healthcheck_interval, scheduler=scheduler)),
+        ops.map(lambda _: heartbeat),
     )
     frames = websocket(
         url,
@@ -142,5 +152,5 @@ def attempt(
             lambda: ConnectionLost(f"no frame received for {healthcheck_timeout:g} s"),
         ),
         decode_frames(logger),
-        handshake(scheduler),
+        handshake(scheduler, connected.on_next),
     )

@@ -192,3 +192,14 @@ async def test_a_failed_first_connect_also_ends_events_and_a_new_connect_starts_
     assert late.error is caught.value
     await client.connect()
     assert len(fake.connections) == 2
+
+
+async def test_no_heartbeat_is_sent_before_connection_ok(fake, make_client):
+    fake.ignore_auth()
+    client = make_client(healthcheck_interval=0.05, healthcheck_timeout=0.6)
+    pending = asyncio.create_task(client.connect())
+    conn = await fake.next_connection()
+    await asyncio.sleep(0.4)  # eight intervals without an answer to the auth frame
+    assert conn.received == []
+    with pytest.raises(StreamWSConnectionError):
+        await pending

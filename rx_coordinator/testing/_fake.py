@@ -132,17 +132,16 @@ class FakeConnection:
             first = await ws.recv()
             self.auth = _loads(first)
             script = self._fake._auth_script.popleft() if self._fake._auth_script else None
-            if isinstance(script, _Ignore):
-                self._fake._arrivals.put_nowait(self)
-                await ws.wait_closed()
-                return
             if isinstance(script, _AuthFailure):
                 await ws.send(json.dumps(_error_frame(script)))
                 self._fake._arrivals.put_nowait(self)
                 await ws.close(1000, "authentication failed")
                 return
-            self.connection_id = str(uuid.uuid4())
-            await ws.send(json.dumps(self._connected_frame()))
+            if isinstance(script, _Ignore):
+                self.silent = True  # records what the client sends, answers nothing
+            else:
+                self.connection_id = str(uuid.uuid4())
+                await ws.send(json.dumps(self._connected_frame()))
             self._fake._arrivals.put_nowait(self)
             async for frame in ws:
                 self.received.append(frame)
@@ -298,7 +297,8 @@ class FakeCoordinator:
         self._auth_script.extend([_AuthFailure(code, message, status_code, legacy)] * count)
 
     def ignore_auth(self, count: int = 1) -> None:
-        """Never answer the next ``count`` auth frames (the client's first frame times out)."""
+        """Never answer the next ``count`` auth frames, nor anything after them (the client's
+        first frame times out); what the client sends is still recorded."""
         self._auth_script.extend([_Ignore()] * count)
 
     async def next_connection(self, timeout: float = 5.0) -> FakeConnection:
