@@ -47,6 +47,12 @@ def validate_uri(uri: str) -> None:
     parts = urlsplit(uri)
     if parts.scheme not in ("ws", "wss") or not parts.hostname:
         raise ValueError(f"uri must be a ws:// or wss:// URL with a host, got {uri!r}")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:
+        raise ValueError(
+            f"uri must be a ws:// or wss:// URL with a valid port, got {uri!r}"
+        ) from None
 
 
 def build_url(uri: str, api_key: str) -> str:

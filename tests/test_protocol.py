@@ -81,7 +81,9 @@ def test_validate_uri_accepts_websocket_urls(uri):
     validate_uri(uri)
 
 
-@pytest.mark.parametrize("uri", ["http://h/x", "h/x", "ws:///x", "", 42])
+@pytest.mark.parametrize(
+    "uri", ["http://h/x", "h/x", "ws:///x", "", 42, "ws://h:99999/", "ws://h:x/"]
+)
 def test_validate_uri_rejects_the_rest(uri):
     with pytest.raises(ValueError, match="ws://"):
         validate_uri(uri)
