@@ -87,8 +87,8 @@ class StreamAPIWS:
         _check_text("token", token)
         _check_text("user_id", user_id)
         protocol.validate_uri(uri)
-        _check_positive("healthcheck_interval", healthcheck_interval)
-        _check_positive("healthcheck_timeout", healthcheck_timeout)
+        _check_number("healthcheck_interval", healthcheck_interval, minimum=0, inclusive=False)
+        _check_number("healthcheck_timeout", healthcheck_timeout, minimum=0, inclusive=False)
         if healthcheck_timeout <= healthcheck_interval:
             raise ValueError(
                 "healthcheck_timeout must be greater than healthcheck_interval "
@@ -362,21 +362,13 @@ def _check_text(name: str, value: Any) -> None:
         raise ValueError(f"{name} must be a non-empty string")
 
 
-def _check_number(name: str, value: Any, *, minimum: float) -> None:
+def _check_number(name: str, value: Any, *, minimum: float, inclusive: bool = True) -> None:
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
         or not math.isfinite(value)
         or value < minimum
+        or (value == minimum and not inclusive)
     ):
-        raise ValueError(f"{name} must be a finite number >= {minimum:g}, got {value!r}")
-
-
-def _check_positive(name: str, value: Any) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+        bound = ">=" if inclusive else ">"
+        raise ValueError(f"{name} must be a finite number {bound} {minimum:g}, got {value!r}")

@@ -35,11 +35,8 @@ def decode_frames(logger: logging.Logger) -> Callable[[Observable[Frame]], Obser
         def subscribe(
             observer: abc.ObserverBase[Event], scheduler: abc.SchedulerBase | None = None
         ) -> abc.DisposableBase:
-            debug = logger.isEnabledFor(logging.DEBUG)
-
             def on_next(frame: Frame) -> None:
-                if debug:
-                    logger.debug("< %.200r", frame)
+                # No frame logging here: websockets already logs every frame at DEBUG.
                 event = decode(frame, logger)
                 if event is not None:
                     observer.on_next(event)
