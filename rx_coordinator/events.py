@@ -40,11 +40,6 @@ class Event:
         self.type = type
         self.raw = raw
 
-    @classmethod
-    def from_raw(cls, raw: dict[str, Any]) -> Event:
-        """Build the event from a decoded frame whose ``type`` is a string."""
-        return cls(raw["type"], raw)
-
     def to_dict(self) -> dict[str, Any]:
         """The frame as a JSON-ready dict (a shallow copy: changing it leaves the event alone)."""
         return dict(self.raw)

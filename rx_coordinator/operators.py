@@ -87,14 +87,12 @@ def retry_when(notifier: Notifier) -> Callable[[Observable[_T]], Observable[_T]]
     return _retry_when
 
 
-def backoff_delay(attempt: int, base: float, factor: float, maximum: float | None = None) -> float:
+def backoff_delay(attempt: int, base: float, factor: float) -> float:
     """Delay in seconds before reconnect attempt ``attempt`` (0-based).
 
-    ``base * factor**attempt``, capped at ``maximum`` when given:
-    1, 2, 4, 8, 16 s with the defaults.
+    ``base * factor**attempt``: 1, 2, 4, 8, 16 s with the defaults.
     """
-    delay = base * factor**attempt
-    return delay if maximum is None else min(delay, maximum)
+    return base * factor**attempt
 
 
 def exponential_backoff(

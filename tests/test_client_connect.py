@@ -137,9 +137,10 @@ async def test_connect_again_after_disconnect_starts_a_new_events_stream(fake, m
     assert old.completed
     second = await client.connect()
     new = Recorder(client.events)
-    conn = await fake.next_connection()
-    conn = await fake.next_connection()
-    assert second.connection_id == conn.connection_id
+    first_conn, second_conn = await fake.next_connection(), await fake.next_connection()
+    assert first_conn.closed
+    assert second.connection_id == second_conn.connection_id
+    conn = second_conn
     await conn.send({"type": "call.created"})
     await new.wait_for_items(1)
     assert new.types() == ["call.created"]

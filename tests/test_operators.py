@@ -79,7 +79,6 @@ def run(scheduler: TestScheduler, source: Observable[Any], until: float) -> Any:
 def test_backoff_delay_is_base_times_factor_to_the_attempt():
     assert [backoff_delay(k, 1.0, 2.0) for k in range(5)] == [1, 2, 4, 8, 16]
     assert [backoff_delay(k, 0.5, 3.0) for k in range(3)] == [0.5, 1.5, 4.5]
-    assert backoff_delay(10, 1.0, 2.0, maximum=30.0) == 30.0
 
 
 def test_default_schedule_is_1_2_4_8_16_seconds_then_max_retries_error():
