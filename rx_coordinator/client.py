@@ -25,10 +25,10 @@ from ._hub import Hub, StateHub
 from ._redact import RedactingLogger
 from ._tasks import TaskSet
 from .errors import ConnectionLost, StreamWSConnectionError, StreamWSMaxRetriesExceeded
-from .events import ConnectedEvent, Event
+from .events import Event
 from .operators import exponential_backoff, retry_when
 from .scheduling import LoopScheduler
-from .session import attempt
+from .session import Connected, attempt, connection_id_of
 from .state import ConnectionState
 
 __all__ = ["EventHandler", "StreamAPIWS"]
@@ -124,7 +124,7 @@ class StreamAPIWS:
         self._handlers: dict[str, list[EventHandler]] = {}
         self._tasks = TaskSet(self._logger)
         self._subscription = SerialDisposable()
-        self._first: asyncio.Future[ConnectedEvent] | None = None
+        self._first: asyncio.Future[Connected] | None = None
         self._connection_id: str | None = None
         self._established = False
         self._retry_attempt = 0
@@ -154,10 +154,13 @@ class StreamAPIWS:
         """The coordinator's id for the live connection, ``None`` when not connected."""
         return self._connection_id
 
-    async def connect(self) -> ConnectedEvent:
+    async def connect(self) -> Connected:
         """Open the connection and wait for ``connection.ok``, which is returned.
 
-        The first connection is never retried: the caller learns at once.
+        The event is a :class:`~rx_coordinator.events.ConnectedEvent` (``.connection_id``,
+        ``.me``), or a :class:`~rx_coordinator.events.GenericEvent` if the server's frame
+        does not fit Stream's spec (Stream's service always fits; :attr:`connection_id` is
+        set either way). The first connection is never retried: the caller learns at once.
 
         Raises:
             StreamWSAuthError: the coordinator answered ``connection.error``.
@@ -181,7 +184,7 @@ class StreamAPIWS:
             self._on_event, self._on_failure, self._on_completed
         )
         try:
-            connected: ConnectedEvent = await first
+            connected: Connected = await first
         except asyncio.CancelledError:
             await self.disconnect()
             raise
@@ -289,11 +292,12 @@ class StreamAPIWS:
     # -- the stream's callbacks -----------------------------------------------------------
 
     def _on_event(self, event: Event) -> None:
-        if isinstance(event, ConnectedEvent):
-            self._connection_id = event.connection_id
+        connection_id = connection_id_of(event)
+        if connection_id is not None and isinstance(event, Connected):
+            self._connection_id = connection_id
             self._established = True
             self._set_state(ConnectionState.CONNECTED)
-            self._logger.info("connected (connection_id %s)", event.connection_id)
+            self._logger.info("connected (connection_id %s)", connection_id)
             if self._first is not None and not self._first.done():
                 self._first.set_result(event)
         self._hub.on_next(event)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 import reactivex
 from reactivex import Observable, abc
@@ -18,14 +18,30 @@ from reactivex.subject import Subject
 
 from . import protocol
 from .errors import ConnectionLost
-from .events import ConnectedEvent, Event, decode
+from .events import ConnectedEvent, Event, GenericEvent, decode
 from .operators import liveness_timeout
 from .transport import Frame, websocket
 
 if TYPE_CHECKING:
     from ._tasks import TaskSet
 
-__all__ = ["attempt", "decode_frames", "handshake"]
+__all__ = ["Connected", "attempt", "connection_id_of", "decode_frames", "handshake"]
+
+CONNECTED_TYPE = "connection.ok"
+
+Connected: TypeAlias = ConnectedEvent | GenericEvent
+"""A ``connection.ok`` event: a :class:`ConnectedEvent`, or a :class:`GenericEvent` when the
+server's frame does not fit the spec (the connection is usable all the same)."""
+
+
+def connection_id_of(event: Event) -> str | None:
+    """The connection id of a ``connection.ok`` event; ``None`` for any other event."""
+    if isinstance(event, ConnectedEvent):
+        return event.connection_id
+    if isinstance(event, GenericEvent) and event.type == CONNECTED_TYPE:
+        cid = event.raw.get("connection_id")
+        return cid if isinstance(cid, str) and cid else None
+    return None
 
 
 def decode_frames(logger: logging.Logger) -> Callable[[Observable[Frame]], Observable[Event]]:
@@ -51,11 +67,12 @@ def decode_frames(logger: logging.Logger) -> Callable[[Observable[Frame]], Obser
 
 
 def handshake(
-    scheduler: abc.SchedulerBase, on_connected: Callable[[ConnectedEvent], None] | None = None
+    scheduler: abc.SchedulerBase, on_connected: Callable[[Connected], None] | None = None
 ) -> Callable[[Observable[Event]], Observable[Event]]:
     """Check the first event and date the connection.
 
-    The first event must be ``connection.ok`` (then ``on_connected`` is called with it);
+    The first event must be ``connection.ok`` with a connection id, typed or not (then
+    ``on_connected`` is called with it);
     ``connection.error`` (or legacy ``error``) fails the stream with
     :class:`StreamWSAuthError`, anything else with :class:`ConnectionLost`. A
     :class:`ConnectionLost` from upstream is re-raised with ``uptime``, the seconds since
@@ -73,7 +90,7 @@ def handshake(
                 nonlocal connected_at
                 if connected_at is not None:
                     observer.on_next(event)
-                elif isinstance(event, ConnectedEvent):
+                elif isinstance(event, Connected) and connection_id_of(event) is not None:
                     connected_at = scheduler.now
                     if on_connected is not None:
                         on_connected(event)
@@ -81,7 +98,7 @@ def handshake(
                 else:
                     upstream.dispose()
                     if event.type in protocol.ERROR_TYPES:
-                        observer.on_error(protocol.auth_error(event.raw))
+                        observer.on_error(protocol.auth_error(event.to_dict()))
                     else:
                         observer.on_error(
                             ConnectionLost(f"expected connection.ok first, got {event.type!r}")
@@ -127,7 +144,7 @@ def attempt(
     starts at ``connection.ok``: nothing but the auth frame is sent before it.
     """
     heartbeat = protocol.health_check_frame(protocol.new_client_id(user_id))
-    connected: Subject[ConnectedEvent] = Subject()
+    connected: Subject[Connected] = Subject()
     outbound = connected.pipe(
         ops.take(1),
         ops.flat_map(lambda _: reactivex.interval(healthcheck_interval, scheduler=scheduler)),

@@ -48,7 +48,7 @@ async def test_connect_returns_connection_ok_and_emits_it(fake, make_client):
     assert isinstance(first, ConnectedEvent)
     assert first.type == "connection.ok"
     assert first.connection_id == conn.connection_id == client.connection_id
-    assert first.me["id"] == "alice"
+    assert first.me.id == "alice"
     assert early.items == [first]
 
 

@@ -104,11 +104,11 @@ async def test_on_calls_sync_and_async_handlers(fake, make_client):
 
     @client.on("call.created")
     def sync_handler(event: Event) -> None:
-        seen.append("sync " + event.raw["call_cid"])
+        seen.append("sync " + event.to_dict()["call_cid"])
 
     async def async_handler(event: Event) -> None:
         await asyncio.sleep(0.01)
-        seen.append("async " + event.raw["call_cid"])
+        seen.append("async " + event.to_dict()["call_cid"])
 
     assert client.on("call.created", async_handler) is async_handler
     client.on("connection.ok", lambda e: seen.append("ok"))

@@ -1,48 +1,73 @@
-"""Property tests: no frame, however malformed, raises out of decoding or ends the stream."""
+"""Property tests: frames valid per schema decode to their class; no frame breaks decoding."""
 
 from __future__ import annotations
 
 import json
 import logging
 
+import msgspec.inspect as mi
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rx_coordinator.events import Event, decode
+from rx_coordinator.events import EVENT_TYPES, Event, GenericEvent, decode
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
-    max_leaves=12,
+from .strategies import frames_for, json_values, wrong_value_for
+
+QUIET = logging.getLogger("tests.quiet")
+QUIET.disabled = True
+
+
+def _required_fields(cls):
+    info = mi.type_info(cls)
+    assert isinstance(info, mi.StructType)
+    return [
+        f for f in info.fields if f.required and not isinstance(f.type, mi.AnyType | mi.UnionType)
+    ]
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.parametrize("kind", sorted(EVENT_TYPES))
+@given(data=st.data())
+def test_frames_of_every_type_decode_to_their_class_or_to_a_generic_event_when_off_schema(
+    kind, data
+):
+    cls = EVENT_TYPES[kind]
+    frame = data.draw(frames_for(cls), label="valid frame")
+    event = decode(json.dumps(frame), QUIET)
+    assert type(event) is cls
+    assert event.type == kind
+    assert event.to_dict() == frame
+
+    field = data.draw(st.sampled_from(_required_fields(cls)), label="broken field")
+    frame[field.encode_name] = wrong_value_for(field.type)
+    event = decode(json.dumps(frame), QUIET)
+    assert type(event) is GenericEvent
+    assert event.raw == frame
+
+
+any_valid_frame = st.sampled_from(sorted(EVENT_TYPES)).flatmap(
+    lambda kind: frames_for(EVENT_TYPES[kind])
 )
-
 objects_with_type = st.fixed_dictionaries(
-    {"type": st.sampled_from(["connection.ok", "connection.error", "health.check", "call.x"])},
-    optional={
-        "connection_id": json_values,
-        "error": json_values,
-        "me": json_values,
-        "created_at": json_values,
-    },
+    {"type": st.sampled_from([*EVENT_TYPES, "call.x", ""])},
+    optional={"connection_id": json_values, "me": json_values, "created_at": json_values},
 )
-
-frames = st.one_of(
+garbage = st.one_of(
     st.text(),
     st.binary(),
     json_values.map(json.dumps),
     objects_with_type.map(json.dumps),
-    objects_with_type.map(lambda o: json.dumps(o)[: len(json.dumps(o)) // 2]),  # truncated
+    any_valid_frame.map(json.dumps).flatmap(
+        lambda text: st.integers(0, len(text) - 1).map(lambda cut: text[:cut])
+    ),
 )
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
-@given(frames)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(garbage)
 def test_decode_never_raises_and_keeps_every_object_with_a_string_type(frame):
-    quiet = logging.getLogger("tests.quiet")
-    quiet.disabled = True
-    event = decode(frame, quiet)
+    event = decode(frame, QUIET)
     try:
         raw = json.loads(frame) if isinstance(frame, str) else None
     except ValueError:
@@ -50,6 +75,7 @@ def test_decode_never_raises_and_keeps_every_object_with_a_string_type(frame):
     if isinstance(raw, dict) and isinstance(raw.get("type"), str):
         assert isinstance(event, Event)
         assert event.type == raw["type"]
-        assert event.to_dict() == raw
+        if isinstance(event, GenericEvent):
+            assert event.raw == raw
     else:
         assert event is None

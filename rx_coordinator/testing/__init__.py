@@ -1,5 +1,7 @@
-"""Test utilities shipped with the package: a local, scriptable coordinator."""
+"""Test utilities shipped with the package: a local, scriptable coordinator and payloads."""
 
-from ._fake import FakeConnection, FakeCoordinator, now_rfc3339
+from . import payloads
+from ._clock import now_rfc3339
+from ._fake import FakeConnection, FakeCoordinator
 
-__all__ = ["FakeConnection", "FakeCoordinator", "now_rfc3339"]
+__all__ = ["FakeConnection", "FakeCoordinator", "now_rfc3339", "payloads"]

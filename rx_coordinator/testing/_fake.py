@@ -10,7 +10,6 @@ import logging
 import uuid
 from collections import deque
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any
@@ -21,15 +20,11 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from .._redact import RedactingLogger
+from ._clock import now_rfc3339
 
-__all__ = ["FakeConnection", "FakeCoordinator", "now_rfc3339"]
+__all__ = ["FakeConnection", "FakeCoordinator"]
 
 _log = logging.getLogger(__name__)
-
-
-def now_rfc3339() -> str:
-    """The current UTC time as the coordinator writes it (RFC 3339, ``Z`` suffix)."""
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
