@@ -9,7 +9,15 @@ from .errors import (
     StreamWSException,
     StreamWSMaxRetriesExceeded,
 )
-from .events import ConnectedEvent, ConnectionErrorEvent, Event, HealthCheckEvent
+from .events import (
+    ConnectedEvent,
+    ConnectionErrorEvent,
+    Event,
+    GenericEvent,
+    HealthCheckEvent,
+    TypedEvent,
+)
+from .operators import of_type
 from .protocol import DEFAULT_WS_URI
 from .state import ConnectionState
 
@@ -21,11 +29,14 @@ __all__ = [
     "ConnectionState",
     "Event",
     "EventHandler",
+    "GenericEvent",
     "HealthCheckEvent",
     "StreamAPIWS",
     "StreamWSAuthError",
     "StreamWSConnectionError",
     "StreamWSException",
     "StreamWSMaxRetriesExceeded",
+    "TypedEvent",
     "__version__",
+    "of_type",
 ]

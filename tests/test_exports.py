@@ -20,6 +20,7 @@ MODULES = [
     "rx_coordinator.scheduling",
     "rx_coordinator.state",
     "rx_coordinator.testing",
+    "rx_coordinator.testing.payloads",
 ]
 
 
