@@ -127,25 +127,13 @@ def test_an_unknown_type_is_a_generic_event_with_raw_and_to_dict(caplog):
 
 
 def test_the_connection_frames_are_typed():
-    ok = decode(
-        json.dumps(
-            {
-                "type": "connection.ok",
-                "connection_id": "c1",
-                "created_at": "2026-11-26T10:00:00Z",
-                "me": {**alice(), **_OWN_USER_EXTRAS},
-            }
-        )
-    )
+    ok = decode(json.dumps(payloads.connection_ok("c1", payloads.own_user("alice"))))
     assert isinstance(ok, ConnectedEvent)
     assert (ok.connection_id, ok.me.id) == ("c1", "alice")
-    error = decode(json.dumps(_error_frame(43, "bad signature")))
+    error = decode(json.dumps(payloads.connection_error(43, "bad signature")))
     assert isinstance(error, ConnectionErrorEvent)
     assert (error.error.code, error.error.message) == (43, "bad signature")
-    check = decode(
-        '{"type": "health.check", "connection_id": "c1", "created_at": "2026-11-26T10:00:00Z",'
-        ' "custom": {}}'
-    )
+    check = decode(json.dumps(payloads.health_check("c1")))
     assert isinstance(check, HealthCheckEvent)
     assert check.connection_id == "c1"
 
@@ -179,31 +167,3 @@ def test_generic_events_compare_by_payload_and_show_a_short_repr():
 def test_decoding_reads_the_same_classes_msgspec_would():
     frame = joined_frame()
     assert decode(json.dumps(frame)) == msgspec.convert(frame, CallSessionParticipantJoinedEvent)
-
-
-_OWN_USER_EXTRAS = {
-    "devices": [],
-    "invisible": False,
-    "mutes": [],
-    "channel_mutes": [],
-    "unread_count": 0,
-    "total_unread_count": 0,
-    "unread_channels": 0,
-    "unread_threads": 0,
-}
-
-
-def _error_frame(code: int, message: str) -> dict[str, object]:
-    return {
-        "type": "connection.error",
-        "connection_id": "",
-        "created_at": "2026-11-26T10:00:00Z",
-        "error": {
-            "code": code,
-            "message": message,
-            "StatusCode": 401,
-            "duration": "",
-            "more_info": "",
-            "details": [],
-        },
-    }

@@ -20,6 +20,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from .._redact import RedactingLogger
+from . import payloads
 from ._clock import now_rfc3339
 
 __all__ = ["FakeConnection", "FakeCoordinator"]
@@ -160,45 +161,13 @@ class FakeConnection:
             self.health_checks.extend(checks)
             self._health.notify_all()
         if self._fake.answer_health_checks and not self.silent:
-            await self._ws.send(
-                json.dumps(
-                    {
-                        "type": "health.check",
-                        "connection_id": self.connection_id,
-                        "created_at": now_rfc3339(),
-                        "custom": {},
-                    }
-                )
-            )
+            await self._ws.send(json.dumps(payloads.health_check(self.connection_id or "")))
 
     def _connected_frame(self) -> dict[str, Any]:
         user_details = (self.auth or {}).get("user_details")
         user_id = user_details.get("id") if isinstance(user_details, dict) else None
-        now = now_rfc3339()
-        return {
-            "type": "connection.ok",
-            "connection_id": self.connection_id,
-            "created_at": now,
-            "me": {
-                "id": user_id,
-                "role": "user",
-                "custom": {},
-                "language": "",
-                "teams": [],
-                "created_at": now,
-                "updated_at": now,
-                "banned": False,
-                "online": True,
-                "devices": [],
-                "invisible": False,
-                "mutes": [],
-                "channel_mutes": [],
-                "unread_count": 0,
-                "total_unread_count": 0,
-                "unread_channels": 0,
-                "unread_threads": 0,
-            },
-        }
+        me = payloads.own_user(user_id if isinstance(user_id, str) else "")
+        return payloads.connection_ok(self.connection_id or "", me)
 
 
 class FakeCoordinator:
@@ -333,16 +302,6 @@ def _loads(frame: str | bytes) -> Any:
 
 
 def _error_frame(failure: _AuthFailure) -> dict[str, Any]:
-    return {
-        "type": "error" if failure.legacy else "connection.error",
-        "connection_id": "",
-        "created_at": now_rfc3339(),
-        "error": {
-            "code": failure.code,
-            "message": failure.message,
-            "StatusCode": failure.status_code,
-            "duration": "",
-            "more_info": "",
-            "details": [],
-        },
-    }
+    return payloads.connection_error(
+        failure.code, failure.message, status_code=failure.status_code, legacy=failure.legacy
+    )

@@ -27,8 +27,12 @@ __all__ = [
     "call_session_participant_joined",
     "call_session_participant_left",
     "call_session_started",
+    "connection_error",
+    "connection_ok",
     "custom_event",
+    "health_check",
     "member",
+    "own_user",
     "participant",
     "reaction",
     "user",
@@ -58,6 +62,66 @@ def user(
     if name is not None:
         out["name"] = name
     return out
+
+
+def own_user(user_id: str, *, name: str | None = None, at: str | None = None) -> Payload:
+    """An ``OwnUserResponse``: the connected user as ``connection.ok`` describes them."""
+    out = user(user_id, name=name, at=at)
+    out.update(
+        devices=[],
+        invisible=False,
+        mutes=[],
+        channel_mutes=[],
+        unread_count=0,
+        total_unread_count=0,
+        unread_channels=0,
+        unread_threads=0,
+    )
+    return out
+
+
+def connection_ok(connection_id: str, me: Payload, *, at: str | None = None) -> Payload:
+    """``connection.ok``: the answer to an accepted auth frame; ``me`` is an :func:`own_user`."""
+    return {
+        "type": "connection.ok",
+        "connection_id": connection_id,
+        "created_at": at or now_rfc3339(),
+        "me": me,
+    }
+
+
+def connection_error(
+    code: int,
+    message: str,
+    *,
+    status_code: int = 401,
+    legacy: bool = False,
+    at: str | None = None,
+) -> Payload:
+    """``connection.error`` (or the legacy ``error``): the answer to a refused auth frame."""
+    return {
+        "type": "error" if legacy else "connection.error",
+        "connection_id": "",
+        "created_at": at or now_rfc3339(),
+        "error": {
+            "code": code,
+            "message": message,
+            "StatusCode": status_code,
+            "duration": "",
+            "more_info": "",
+            "details": [],
+        },
+    }
+
+
+def health_check(connection_id: str, *, at: str | None = None) -> Payload:
+    """``health.check``: the coordinator's answer to a heartbeat."""
+    return {
+        "type": "health.check",
+        "connection_id": connection_id,
+        "created_at": at or now_rfc3339(),
+        "custom": {},
+    }
 
 
 def _settings() -> Payload:
