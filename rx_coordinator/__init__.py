@@ -1,13 +1,14 @@
 """Stream Video's coordinator WebSocket as a ReactiveX Observable of typed events."""
 
 from ._version import __version__
-from .client import EventHandler, StreamAPIWS
+from .client import EventHandler, StreamAPIWS, TokenProvider
 from .errors import (
     ConnectionLost,
     StreamWSAuthError,
     StreamWSConnectionError,
     StreamWSException,
     StreamWSMaxRetriesExceeded,
+    StreamWSTokenProviderError,
 )
 from .events import (
     ConnectedEvent,
@@ -36,6 +37,8 @@ __all__ = [
     "StreamWSConnectionError",
     "StreamWSException",
     "StreamWSMaxRetriesExceeded",
+    "StreamWSTokenProviderError",
+    "TokenProvider",
     "TypedEvent",
     "__version__",
     "of_type",

@@ -18,23 +18,33 @@ from typing import Any, TypeVar, overload
 
 import reactivex
 from reactivex import Observable, abc
+from reactivex import operators as ops
 from reactivex.disposable import Disposable, SerialDisposable
 
 from . import protocol
 from ._hub import Hub, StateHub
 from ._redact import RedactingLogger
 from ._tasks import TaskSet
-from .errors import ConnectionLost, StreamWSConnectionError, StreamWSMaxRetriesExceeded
+from .errors import (
+    ConnectionLost,
+    StreamWSAuthError,
+    StreamWSConnectionError,
+    StreamWSMaxRetriesExceeded,
+    StreamWSTokenProviderError,
+)
 from .events import Event
 from .operators import exponential_backoff, retry_when
 from .scheduling import LoopScheduler
 from .session import Connected, attempt, connection_id_of
 from .state import ConnectionState
 
-__all__ = ["EventHandler", "StreamAPIWS"]
+__all__ = ["EventHandler", "StreamAPIWS", "TokenProvider"]
 
 EventHandler = Callable[[Event], Awaitable[None] | None]
 """A handler for :meth:`StreamAPIWS.on`: a function or a coroutine function of one event."""
+
+TokenProvider = Callable[[], Awaitable[str] | str]
+"""Gives a fresh user token: a function or a coroutine function of no argument."""
 
 _H = TypeVar("_H", bound=EventHandler)
 
@@ -45,8 +55,14 @@ class StreamAPIWS:
     Args:
         api_key: the Stream application's API key.
         token: the user's JWT. It is sent in the first frame only: never in the URL,
-            a log record, an exception or a ``repr``.
-        user_id: the user the token was issued for.
+            a log record, an exception or a ``repr``. May be omitted with a
+            ``token_provider``.
+        user_id: the user the token was issued for (required).
+        token_provider: called (and awaited, if it is a coroutine function) for a fresh
+            token: before the first connect when ``token`` is omitted, and whenever the
+            coordinator answers a connect or reconnect with code 40 (token expired), after
+            which the client retries at once, without using up a backoff attempt. A second
+            code 40 in a row is fatal. Its tokens are kept as secret as ``token``.
         uri: the coordinator endpoint (``ws://`` or ``wss://``); any query it has is kept.
         healthcheck_interval: seconds between the health checks the client sends; also
             how long a new connection must live to count as a successful reconnect.
@@ -63,16 +79,19 @@ class StreamAPIWS:
             :class:`~rx_coordinator.scheduling.LoopScheduler` on the running loop.
 
     Raises:
-        ValueError: for an empty ``api_key``, ``token`` or ``user_id``, a ``uri`` that is not
-            ``ws://``/``wss://``, a non-positive interval or a negative retry or backoff.
+        ValueError: for an empty ``api_key``, ``token`` or ``user_id``, neither a ``token``
+            nor a ``token_provider``, a ``uri`` that is not ``ws://``/``wss://``, a
+            non-positive interval or a negative retry or backoff.
+        TypeError: a ``token_provider`` that is not callable.
     """
 
     def __init__(
         self,
         api_key: str,
-        token: str,
-        user_id: str,
+        token: str | None = None,
+        user_id: str = "",
         *,
+        token_provider: TokenProvider | None = None,
         uri: str = protocol.DEFAULT_WS_URI,
         healthcheck_interval: float = 25.0,
         healthcheck_timeout: float = 30.0,
@@ -84,7 +103,12 @@ class StreamAPIWS:
         scheduler: abc.SchedulerBase | None = None,
     ) -> None:
         _check_text("api_key", api_key)
-        _check_text("token", token)
+        if token is None and token_provider is None:
+            raise ValueError("give a token, a token_provider, or both")
+        if token is not None:
+            _check_text("token", token)
+        if token_provider is not None and not callable(token_provider):
+            raise TypeError(f"token_provider must be callable, got {token_provider!r}")
         _check_text("user_id", user_id)
         protocol.validate_uri(uri)
         _check_number("healthcheck_interval", healthcheck_interval, minimum=0, inclusive=False)
@@ -105,7 +129,10 @@ class StreamAPIWS:
             raise ValueError(f"max_size must be a positive integer or None, got {max_size!r}")
 
         self._api_key = api_key
-        self._token = token
+        self._token = token or ""
+        self._token_provider = token_provider
+        # A code 40 was answered with a fresh token, and no connection.ok came since.
+        self._refreshed_on_expiry = False
         self._user_id = user_id
         self._uri = uri
         self._healthcheck_interval = float(healthcheck_interval)
@@ -166,11 +193,14 @@ class StreamAPIWS:
             StreamWSAuthError: the coordinator answered ``connection.error``.
             StreamWSConnectionError: the socket could not open, or no first frame came
                 within ``healthcheck_timeout``.
+            StreamWSTokenProviderError: the ``token_provider`` failed to give a token.
             RuntimeError: the client is already connecting or connected.
         """
         current = self._state.value
         if current not in (ConnectionState.DISCONNECTED, ConnectionState.FAILED):
             raise RuntimeError(f"connect() called while {current.value}; disconnect() first")
+        if not self._token:
+            await self._fetch_token()
         loop = asyncio.get_running_loop()
         scheduler = self._scheduler or LoopScheduler(loop)
         if self._hub.is_stopped:
@@ -287,7 +317,64 @@ class StreamAPIWS:
                 ws_logger=self._ws_logger,
             )
 
-        return reactivex.defer(one_attempt).pipe(retry_when(notifier))
+        attempts = reactivex.defer(one_attempt)
+        if self._token_provider is not None:
+            attempts = attempts.pipe(retry_when(self._refresh_expired_token))
+        return attempts.pipe(retry_when(notifier))
+
+    # -- tokens ---------------------------------------------------------------------------
+
+    def _refresh_expired_token(self, errors: Observable[Exception]) -> Observable[str]:
+        """Notifier: a fresh token (then an immediate retry) for a first code 40 in a row."""
+
+        def refresh_or_fail(error: Exception) -> Observable[str]:
+            expired = isinstance(error, StreamWSAuthError) and error.code == protocol.TOKEN_EXPIRED
+            if not expired or self._refreshed_on_expiry:
+                return reactivex.throw(error)
+            self._logger.info("the token has expired; asking token_provider for a fresh one")
+            return self._fresh_token()
+
+        return errors.pipe(ops.concat_map(refresh_or_fail))
+
+    def _fresh_token(self) -> Observable[str]:
+        """One token from the provider, fetched on subscription; disposal cancels it."""
+
+        def subscribe(
+            observer: abc.ObserverBase[str], scheduler: abc.SchedulerBase | None = None
+        ) -> abc.DisposableBase:
+            async def fetch() -> None:
+                try:
+                    token = await self._fetch_token()
+                except StreamWSTokenProviderError as error:
+                    observer.on_error(error)
+                else:
+                    self._refreshed_on_expiry = True
+                    observer.on_next(token)
+                    observer.on_completed()
+
+            task = self._tasks.spawn(fetch(), name="rx_coordinator.token")
+
+            def cancel() -> None:
+                task.cancel()
+
+            return Disposable(cancel)
+
+        return Observable(subscribe)
+
+    async def _fetch_token(self) -> str:
+        assert self._token_provider is not None
+        try:
+            token = self._token_provider()
+            if inspect.isawaitable(token):
+                token = await token
+        except Exception as error:
+            raise StreamWSTokenProviderError("token_provider raised") from error
+        if not isinstance(token, str) or not token:
+            raise StreamWSTokenProviderError(
+                f"token_provider must give a non-empty string, not a {type(token).__name__}"
+            )
+        self._token = token
+        return token
 
     # -- the stream's callbacks -----------------------------------------------------------
 
@@ -295,6 +382,7 @@ class StreamAPIWS:
         connection_id = connection_id_of(event)
         if connection_id is not None and isinstance(event, Connected):
             self._connection_id = connection_id
+            self._refreshed_on_expiry = False
             self._established = True
             self._set_state(ConnectionState.CONNECTED)
             self._logger.info("connected (connection_id %s)", connection_id)
@@ -322,7 +410,7 @@ class StreamAPIWS:
 
     def _is_retryable(self, error: Exception) -> bool:
         # Before the first connection.ok nothing is retried: connect() reports it.
-        return self._established and isinstance(error, ConnectionLost)
+        return self._established and isinstance(error, ConnectionLost | StreamWSTokenProviderError)
 
     def _lived_long_enough(self, error: Exception) -> bool:
         uptime = getattr(error, "uptime", None)

@@ -13,6 +13,7 @@ __all__ = [
     "StreamWSConnectionError",
     "StreamWSException",
     "StreamWSMaxRetriesExceeded",
+    "StreamWSTokenProviderError",
 ]
 
 
@@ -37,6 +38,15 @@ class StreamWSAuthError(StreamWSException):
         self.message = message
         self.status_code = status_code
         super().__init__(f"authentication refused (code {code}): {message}")
+
+
+class StreamWSTokenProviderError(StreamWSException):
+    """The ``token_provider`` raised, or gave something that is not a token.
+
+    The provider's own exception is the ``__cause__``. Before the first connection it is
+    raised by ``connect()``; on a reconnect it counts as a failed attempt and is retried
+    with the backoff.
+    """
 
 
 class StreamWSConnectionError(StreamWSException):

@@ -19,6 +19,7 @@ __all__ = [
     "CLIENT_CLOSE_REASON",
     "DEFAULT_WS_URI",
     "ERROR_TYPES",
+    "TOKEN_EXPIRED",
     "auth_error",
     "auth_frame",
     "build_url",
@@ -35,6 +36,9 @@ CLIENT_CLOSE_CODE = 1000
 CLIENT_CLOSE_REASON = "client disconnect"
 
 ERROR_TYPES = frozenset({"connection.error", "error"})
+
+TOKEN_EXPIRED = 40
+"""Stream's error code for an expired token: the one a ``token_provider`` can cure."""
 """First-frame types that refuse the connection (``error`` is what older mocks send)."""
 
 _CLIENT_NAME = f"stream-rx-coordinator-python-{__version__}"

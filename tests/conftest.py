@@ -10,6 +10,9 @@ from rx_coordinator.testing import FakeConnection, FakeCoordinator
 
 from .helpers import FAST, TOKEN, Recorder
 
+# pytester runs pytest on sample test files: how the shipped plugin is tested.
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeCoordinator]:
