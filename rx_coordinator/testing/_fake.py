@@ -21,6 +21,7 @@ from websockets.http11 import Request, Response
 
 from .._redact import RedactingLogger
 from . import payloads
+from ._auth import check_auth
 from ._clock import now_rfc3339
 
 __all__ = ["FakeConnection", "FakeCoordinator"]
@@ -52,6 +53,7 @@ class FakeConnection:
         query: the request's query parameters.
         auth: the decoded first frame the client sent (``None`` until it arrives).
         connection_id: the id sent in ``connection.ok`` (``None`` if auth was refused).
+        error_code: the code of the ``connection.error`` it was refused with, if any.
         health_checks: every health-check item the client sent, decoded.
         received: every frame the client sent after the auth frame, as received.
         close_code: the close code the client sent (1006 when the socket just dropped),
@@ -69,6 +71,7 @@ class FakeConnection:
         self.query: dict[str, str] = dict(parse_qsl(target.query, keep_blank_values=True))
         self.auth: dict[str, Any] | None = None
         self.connection_id: str | None = None
+        self.error_code: int | None = None
         self.health_checks: list[dict[str, Any]] = []
         self.received: list[str | bytes] = []
         self.close_code: int | None = None
@@ -128,7 +131,10 @@ class FakeConnection:
             first = await ws.recv()
             self.auth = _loads(first)
             script = self._fake._auth_script.popleft() if self._fake._auth_script else None
+            if script is None:
+                script = self._fake._judge(self.query.get("api_key"), self.auth)
             if isinstance(script, _AuthFailure):
+                self.error_code = script.code
                 await ws.send(json.dumps(_error_frame(script)))
                 self._fake._arrivals.put_nowait(self)
                 await ws.close(1000, "authentication failed")
@@ -183,15 +189,35 @@ class FakeCoordinator:
             conn = await fake.next_connection()
             await conn.send({"type": "call.created", "call_cid": "default:123"})
 
+    Given ``api_key`` and ``api_secret``, it checks every connection as Stream's service
+    does and refuses with the real error frames: a wrong api key (code 2), a missing
+    ``user_details.id`` (4), a bad signature (43), an expired token (40, judged on the wall
+    clock), a token not valid yet (41) or issued in the future (42). Without them it
+    accepts any token.
+
     Args:
         host: the interface to listen on (loopback by default).
         port: the port; 0 picks a free one.
         answer_health_checks: whether health checks get a ``health.check`` answer.
+        api_key: the app's API key the connections must give.
+        api_secret: the app's secret the tokens must be signed with.
+
+    Raises:
+        ValueError: only one of ``api_key`` and ``api_secret`` was given.
     """
 
     def __init__(
-        self, *, host: str = "127.0.0.1", port: int = 0, answer_health_checks: bool = True
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        answer_health_checks: bool = True,
+        api_key: str | None = None,
+        api_secret: str | None = None,
     ) -> None:
+        if (api_key is None) != (api_secret is None):
+            raise ValueError("give both api_key and api_secret, or neither")
+        self._credentials = None if api_key is None or api_secret is None else (api_key, api_secret)
         self.host = host
         self.port = port
         self.answer_health_checks = answer_health_checks
@@ -281,6 +307,15 @@ class FakeCoordinator:
             if conn.connection_id is not None:
                 with contextlib.suppress(ConnectionClosed):
                     await conn.send(event)
+
+    def _judge(self, api_key: str | None, auth: Any) -> _AuthFailure | None:
+        if self._credentials is None:
+            return None
+        expected_key, secret = self._credentials
+        refusal = check_auth(api_key, auth, expected_key=expected_key, secret=secret)
+        if refusal is None:
+            return None
+        return _AuthFailure(refusal.code, refusal.message, refusal.status_code, legacy=False)
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         if self._refusals:
