@@ -23,6 +23,7 @@ from .._redact import RedactingLogger
 from . import payloads
 from ._auth import check_auth
 from ._clock import now_rfc3339
+from .scenarios import SCENARIOS, Scenario, Stage
 
 __all__ = ["FakeConnection", "FakeCoordinator"]
 
@@ -145,6 +146,7 @@ class FakeConnection:
                 self.connection_id = str(uuid.uuid4())
                 await ws.send(json.dumps(self._connected_frame()))
             self._fake._arrivals.put_nowait(self)
+            await self._fake._live_changed()
             async for frame in ws:
                 self.received.append(frame)
                 await self._on_frame(frame)
@@ -154,6 +156,7 @@ class FakeConnection:
             self.close_code = ws.close_code
             self.close_reason = ws.close_reason or ""
             self._closed.set()
+            await self._fake._live_changed()
             async with self._health:
                 self._health.notify_all()
 
@@ -201,9 +204,15 @@ class FakeCoordinator:
         answer_health_checks: whether health checks get a ``health.check`` answer.
         api_key: the app's API key the connections must give.
         api_secret: the app's secret the tokens must be signed with.
+        scenario: a scenario to play once a client is connected: a name from
+            :data:`~rx_coordinator.testing.scenarios.SCENARIOS` (``"call_lifecycle"``) or a
+            coroutine function of a :class:`~rx_coordinator.testing.scenarios.Stage`.
+        speed: how many times faster than written the scenario runs.
+        repeat: play the scenario again (for the next connected client) after it ends.
 
     Raises:
-        ValueError: only one of ``api_key`` and ``api_secret`` was given.
+        ValueError: only one of ``api_key`` and ``api_secret``, an unknown scenario name,
+            or a speed that is not positive.
     """
 
     def __init__(
@@ -214,9 +223,23 @@ class FakeCoordinator:
         answer_health_checks: bool = True,
         api_key: str | None = None,
         api_secret: str | None = None,
+        scenario: str | Scenario | None = None,
+        speed: float = 1.0,
+        repeat: bool = False,
     ) -> None:
         if (api_key is None) != (api_secret is None):
             raise ValueError("give both api_key and api_secret, or neither")
+        if isinstance(scenario, str):
+            if scenario not in SCENARIOS:
+                known = ", ".join(sorted(SCENARIOS))
+                raise ValueError(f"unknown scenario {scenario!r}; known: {known}")
+            scenario = SCENARIOS[scenario]
+        self._scenario = scenario
+        self._stage = Stage(self, speed)
+        self._repeat = repeat
+        self._scenario_task: asyncio.Task[None] | None = None
+        self._scenario_done: asyncio.Future[None] | None = None
+        self._live = asyncio.Condition()
         self._credentials = None if api_key is None or api_secret is None else (api_key, api_secret)
         self.host = host
         self.port = port
@@ -249,9 +272,19 @@ class FakeCoordinator:
         )
         sock = next(iter(self._server.sockets))
         self.port = sock.getsockname()[1]
+        if self._scenario is not None:
+            self._scenario_done = asyncio.get_running_loop().create_future()
+            self._scenario_task = asyncio.create_task(
+                self._play(self._scenario), name="rx_coordinator.fake.scenario"
+            )
 
     async def stop(self) -> None:
-        """Close every connection (code 1001) and stop listening."""
+        """Stop the scenario, close every connection (code 1001) and stop listening."""
+        if self._scenario_task is not None:
+            self._scenario_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._scenario_task
+            self._scenario_task = None
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -296,6 +329,28 @@ class FakeCoordinator:
         async with asyncio.timeout(timeout):
             return await self._arrivals.get()
 
+    async def wait_connected(self, timeout: float | None = 5.0) -> FakeConnection:
+        """Wait until an authenticated connection is open, and return one (the newest).
+
+        Unlike :meth:`next_connection`, this consumes nothing: it may return a connection
+        that was already there.
+        """
+        async with asyncio.timeout(timeout), self._live:
+            await self._live.wait_for(lambda: bool(self._authenticated()))
+            return self._authenticated()[-1]
+
+    async def wait_scenario(self, timeout: float | None = None) -> None:
+        """Wait until the scenario has been played through once (re-raising its error)."""
+        if self._scenario_done is None:
+            raise RuntimeError("no scenario is playing: give scenario= and start the fake")
+        async with asyncio.timeout(timeout):
+            await asyncio.shield(self._scenario_done)
+
+    @property
+    def stage(self) -> Stage:
+        """The scenario's stage (its ``speed``, and ``drops``: network drops played so far)."""
+        return self._stage
+
     @property
     def live_connections(self) -> list[FakeConnection]:
         """The connections still open."""
@@ -307,6 +362,34 @@ class FakeCoordinator:
             if conn.connection_id is not None:
                 with contextlib.suppress(ConnectionClosed):
                     await conn.send(event)
+
+    def _authenticated(self) -> list[FakeConnection]:
+        return [c for c in self.live_connections if c.connection_id is not None]
+
+    async def _live_changed(self) -> None:
+        async with self._live:
+            self._live.notify_all()
+
+    async def _play(self, scenario: Scenario) -> None:
+        done = self._scenario_done
+        assert done is not None
+        while True:
+            await self.wait_connected(timeout=None)
+            try:
+                await scenario(self._stage)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                _log.exception("the scenario failed")
+                if not done.done():
+                    done.set_exception(error)
+                    done.exception()  # reported above; awaiting wait_scenario() re-raises it
+                return
+            if not done.done():
+                done.set_result(None)
+            if not self._repeat:
+                return
+            await self._stage.pause(2.0)
 
     def _judge(self, api_key: str | None, auth: Any) -> _AuthFailure | None:
         if self._credentials is None:

@@ -1,0 +1,127 @@
+"""Scripted scenarios a :class:`~rx_coordinator.testing.FakeCoordinator` can play.
+
+A scenario is a coroutine function of a :class:`Stage`: it sends events to the connected
+clients, pauses (scaled by the stage's speed) and can drop the network::
+
+    async def hello(stage: Stage) -> None:
+        await stage.emit({"type": "custom", "call_cid": "default:1", ...})
+        await stage.pause(1.0)
+
+    FakeCoordinator(scenario=hello)          # or scenario="call_lifecycle"
+
+:data:`SCENARIOS` names the ones shipped: ``call_lifecycle``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final
+
+from . import payloads
+
+if TYPE_CHECKING:
+    from ._fake import FakeConnection, FakeCoordinator
+
+__all__ = ["SCENARIOS", "Scenario", "Stage", "call_lifecycle"]
+
+
+class Stage:
+    """What a scenario acts on: the fake's connected clients, at a pace.
+
+    Args:
+        fake: the coordinator playing the scenario.
+        speed: how many times faster than written the pauses run (``2.0``: half as long).
+    """
+
+    def __init__(self, fake: FakeCoordinator, speed: float = 1.0) -> None:
+        if not speed > 0:
+            raise ValueError(f"speed must be positive, got {speed!r}")
+        self.fake = fake
+        self.speed = speed
+        self.drops = 0
+
+    async def emit(self, frame: dict[str, Any]) -> None:
+        """Send ``frame`` to every connected client."""
+        await self.fake.broadcast(frame)
+
+    async def pause(self, seconds: float) -> None:
+        """Wait ``seconds``, divided by the speed."""
+        await asyncio.sleep(seconds / self.speed)
+
+    async def drop_network(self, timeout: float | None = 60.0) -> FakeConnection:
+        """Drop every connection abruptly (no close frame) and wait for a client to return."""
+        for conn in self.fake.live_connections:
+            with contextlib.suppress(Exception):
+                await conn.drop()
+        self.drops += 1
+        return await self.fake.wait_connected(timeout)
+
+
+Scenario = Callable[[Stage], Awaitable[None]]
+"""A scripted sequence of events: a coroutine function of a :class:`Stage`."""
+
+
+async def call_lifecycle(stage: Stage) -> None:
+    """A call from creation to end, with one network drop in the middle (about 14 s).
+
+    Alice creates ``default:lifecycle-demo`` and rings Bob and Carol; Bob accepts; the
+    session starts; the three join; reactions and a custom event flow; the network drops
+    once (clients must reconnect); the participants leave; the session and the call end.
+    """
+    cid = "default:lifecycle-demo"
+    session = "lifecycle-session-1"
+    alice = payloads.user("alice", name="Alice Liddell")
+    bob = payloads.user("bob", name="Bob Builder")
+    carol = payloads.user("carol", name="Carol Danvers")
+    people = [alice, bob, carol]
+    call = payloads.call(cid, created_by=alice, session_id=session)
+    members = [payloads.member(alice, role="host"), payloads.member(bob), payloads.member(carol)]
+    joined_at: dict[str, float] = {}
+
+    await stage.pause(0.5)
+    await stage.emit(payloads.call_created(call, members=members))
+    await stage.pause(0.8)
+    await stage.emit(payloads.call_ring(call, caller=alice, members=members[1:]))
+    await stage.pause(1.0)
+    await stage.emit(payloads.call_accepted(call, by=bob))
+    await stage.pause(0.8)
+    await stage.emit(payloads.call_session_started(call))
+    for person in people:
+        await stage.pause(0.7)
+        joined_at[person["id"]] = asyncio.get_running_loop().time()
+        await stage.emit(
+            payloads.call_session_participant_joined(cid, session, _participant(person))
+        )
+    await stage.pause(0.6)
+    await stage.emit(payloads.reaction(cid, by=bob, emoji_code=":like:"))
+    await stage.pause(0.6)
+    await stage.emit(payloads.reaction(cid, by=carol, emoji_code=":fireworks:"))
+    await stage.pause(0.6)
+    await stage.emit(payloads.custom_event(cid, {"poll": "Lunch at noon?"}, by=alice))
+    await stage.pause(0.5)
+    await stage.drop_network()
+    await stage.pause(0.6)
+    await stage.emit(payloads.reaction(cid, by=alice, emoji_code=":raise-hand:"))
+    for person in reversed(people):
+        await stage.pause(0.7)
+        seconds = round((asyncio.get_running_loop().time() - joined_at[person["id"]]) * stage.speed)
+        await stage.emit(
+            payloads.call_session_participant_left(
+                cid, session, _participant(person), duration_seconds=seconds
+            )
+        )
+    await stage.pause(0.8)
+    await stage.emit(payloads.call_session_ended(call))
+    await stage.pause(0.8)
+    await stage.emit(payloads.call_ended(call, by=alice))
+
+
+def _participant(person: dict[str, Any]) -> dict[str, Any]:
+    return payloads.participant(person, user_session_id=f"{person['id']}-lifecycle")
+
+
+SCENARIOS: Final[Mapping[str, Scenario]] = MappingProxyType({"call_lifecycle": call_lifecycle})
+"""The scenarios shipped with the package, by name."""
