@@ -1,0 +1,5 @@
+"""``python -m rx_coordinator``: the command line."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,211 @@
+"""The command line, run as users run it: a subprocess, its output and its exit code."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+import jwt
+import pytest
+
+from rx_coordinator import StreamAPIWS
+from rx_coordinator.testing import FakeCoordinator, payloads
+from rx_coordinator.tokens import create_user_token
+
+from .helpers import FAST, Recorder
+from .test_scenarios import LIFECYCLE
+
+KEY = "cli-key"
+SECRET = "cli-secret-long-enough-for-hs256-0123456789"
+CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith("STREAM_")}
+
+
+async def start(*args: str, env: dict[str, str] | None = None) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "rx_coordinator",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**CLEAN_ENV, **(env or {})},
+    )
+
+
+async def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    proc = await start(*args, env=env)
+    async with asyncio.timeout(20):
+        out, err = await proc.communicate()
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+def assert_clean(*outputs: str, secrets: tuple[str, ...] = ()) -> None:
+    for text in outputs:
+        assert "Traceback" not in text
+        for secret in secrets:
+            assert secret not in text
+
+
+async def test_demo_json_prints_every_event_of_the_call_and_nothing_else():
+    code, out, err = await run("demo", "--json", "--speed", "25")
+    assert code == 0, err
+    events = [json.loads(line) for line in out.splitlines()]
+    assert [e["type"] for e in events] == LIFECYCLE
+    assert events[1]["call"]["created_by"]["id"] == "alice"
+    assert "reconnecting" in err
+    assert_clean(out, err)
+
+
+async def test_demo_filters_by_glob():
+    code, out, _ = await run(
+        "demo", "--json", "--speed", "25", "--filter", "call.session_participant_*"
+    )
+    assert code == 0
+    kinds = [json.loads(line)["type"] for line in out.splitlines()]
+    assert kinds == ["call.session_participant_joined"] * 3 + ["call.session_participant_left"] * 3
+
+
+async def test_demo_shows_readable_lines_states_and_a_summary():
+    code, out, err = await run("demo", "--speed", "25")
+    assert code == 0, err
+    assert "Bob Builder joined default:lifecycle-demo" in out
+    assert "● reconnecting" in out
+    assert "Summary" in out
+    summary = out[out.index("Summary") :]
+    assert "reconnects" in summary
+    assert "call.session_participant_joined" in summary
+    assert_clean(out, err)
+
+
+async def test_token_prints_a_verifiable_token():
+    code, out, _ = await run(
+        "token", "--user-id", "bob", "--ttl", "60", env={"STREAM_API_SECRET": SECRET}
+    )
+    assert code == 0
+    claims = jwt.decode(out.strip(), SECRET, algorithms=["HS256"])
+    assert claims["user_id"] == "bob"
+    assert claims["exp"] - claims["iat"] == 60
+
+
+@pytest.fixture
+async def app():
+    async with FakeCoordinator(api_key=KEY, api_secret=SECRET) as fake:
+        yield fake
+
+
+async def test_listen_prints_events_until_sigint_then_disconnects_cleanly(app):
+    proc = await start(
+        "listen",
+        "--api-key",
+        KEY,
+        "--user-id",
+        "alice",
+        "--uri",
+        app.uri,
+        "--json",
+        env={"STREAM_API_SECRET": SECRET},
+    )
+    async with asyncio.timeout(20):
+        conn = await app.next_connection(timeout=15)
+        await conn.send(payloads.custom_event("default:1", {"hi": 1}, by=payloads.user("bob")))
+        assert proc.stdout is not None
+        first = json.loads(await proc.stdout.readline())
+        second = json.loads(await proc.stdout.readline())
+        proc.send_signal(signal.SIGINT)
+        out, err = await proc.communicate()
+    assert [first["type"], second["type"]] == ["connection.ok", "custom"]
+    assert proc.returncode == 0
+    await conn.wait_closed()
+    assert conn.close_code == 1000
+    assert_clean(out.decode(), err.decode(), secrets=(SECRET, conn.auth["token"]))
+
+
+async def test_listen_sigterm_also_exits_0(app):
+    token = create_user_token(SECRET, "alice")
+    proc = await start(
+        "listen", "--api-key", KEY, "--user-id", "alice", "--token", token, "--uri", app.uri
+    )
+    async with asyncio.timeout(20):
+        await app.next_connection(timeout=15)
+        proc.send_signal(signal.SIGTERM)
+        out, err = await proc.communicate()
+    assert proc.returncode == 0
+    assert_clean(out.decode(), err.decode(), secrets=(token,))
+
+
+async def test_listen_exits_2_with_the_servers_code_when_auth_is_refused(app):
+    bad = create_user_token(SECRET + "-wrong", "alice")
+    code, out, err = await run(
+        "listen", "--api-key", KEY, "--user-id", "alice", "--token", bad, "--uri", app.uri
+    )
+    assert code == 2
+    assert "code 43" in out + err
+    assert "signature is not valid" in out + err
+    assert_clean(out, err, secrets=(bad, SECRET))
+
+
+async def test_listen_exits_1_when_the_first_connect_fails():
+    async with FakeCoordinator() as fake:
+        uri = fake.uri
+    code, out, err = await run(
+        "listen", "--api-key", KEY, "--user-id", "a", "--token", "t", "--uri", uri
+    )
+    assert code == 1
+    assert "could not connect" in out + err
+    assert_clean(out, err)
+
+
+async def test_listen_exits_3_when_it_gives_up_reconnecting(app):
+    proc = await start(
+        "listen",
+        "--api-key",
+        KEY,
+        "--user-id",
+        "alice",
+        "--uri",
+        app.uri,
+        "--max-retries",
+        "0",
+        env={"STREAM_API_SECRET": SECRET},
+    )
+    async with asyncio.timeout(20):
+        conn = await app.next_connection(timeout=15)
+        await conn.drop()
+        out, err = await proc.communicate()
+    assert proc.returncode == 3
+    assert "gave up" in (out + err).decode()
+    assert_clean(out.decode(), err.decode(), secrets=(SECRET,))
+
+
+async def test_listen_needs_a_token_or_a_secret():
+    code, _, err = await run("listen", "--api-key", KEY, "--user-id", "alice")
+    assert code == 2
+    assert "--token or --secret" in err
+
+
+async def test_fake_server_prints_its_uri_and_plays_for_clients_until_sigint():
+    proc = await start("fake-server", "--scenario", "call_lifecycle", "--speed", "25")
+    assert proc.stdout is not None
+    async with asyncio.timeout(20):
+        uri = (await proc.stdout.readline()).decode().strip()
+        assert uri.startswith("ws://127.0.0.1:")
+        client = StreamAPIWS("key", "token", "alice", uri=uri, **FAST)
+        events = Recorder(client.events)
+        await client.connect()
+        await events.wait_for_items(5, timeout=10)
+        await client.disconnect()
+        proc.send_signal(signal.SIGINT)
+        out, err = await proc.communicate()
+    assert events.types()[:3] == ["connection.ok", "call.created", "call.ring"]
+    assert proc.returncode == 0
+    assert_clean(out.decode(), err.decode())
+
+
+def test_the_console_script_is_installed():
+    script = Path(sys.executable).parent / "rx-coordinator"
+    assert script.exists()
