@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from rx_coordinator.testing import FakeCoordinator
+
 README = Path(__file__).parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
 
@@ -27,4 +29,8 @@ async def test_readme_block_runs(code):
     exec(compile(code, str(README), "exec"), namespace)
     for name, value in namespace.items():
         if name.startswith("test_") and inspect.iscoroutinefunction(value):
-            await value()
+            if "fake_coordinator" in inspect.signature(value).parameters:
+                async with FakeCoordinator() as fake:  # what the pytest plugin's fixture gives
+                    await value(fake)
+            else:
+                await value()
