@@ -44,6 +44,10 @@ async def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, 
     return proc.returncode, out.decode(), err.decode()
 
 
+def listen(uri: str, *extra: str) -> tuple[str, ...]:
+    return ("listen", "--api-key", KEY, "--user-id", "alice", "--uri", uri, *extra)
+
+
 def assert_clean(*outputs: str, secrets: tuple[str, ...] = ()) -> None:
     for text in outputs:
         assert "Traceback" not in text
@@ -99,17 +103,7 @@ async def app():
 
 
 async def test_listen_prints_events_until_sigint_then_disconnects_cleanly(app):
-    proc = await start(
-        "listen",
-        "--api-key",
-        KEY,
-        "--user-id",
-        "alice",
-        "--uri",
-        app.uri,
-        "--json",
-        env={"STREAM_API_SECRET": SECRET},
-    )
+    proc = await start(*listen(app.uri, "--json"), env={"STREAM_API_SECRET": SECRET})
     async with asyncio.timeout(20):
         conn = await app.next_connection(timeout=15)
         await conn.send(payloads.custom_event("default:1", {"hi": 1}, by=payloads.user("bob")))
@@ -127,9 +121,7 @@ async def test_listen_prints_events_until_sigint_then_disconnects_cleanly(app):
 
 async def test_listen_sigterm_also_exits_0(app):
     token = create_user_token(SECRET, "alice")
-    proc = await start(
-        "listen", "--api-key", KEY, "--user-id", "alice", "--token", token, "--uri", app.uri
-    )
+    proc = await start(*listen(app.uri, "--token", token))
     async with asyncio.timeout(20):
         await app.next_connection(timeout=15)
         proc.send_signal(signal.SIGTERM)
@@ -140,9 +132,7 @@ async def test_listen_sigterm_also_exits_0(app):
 
 async def test_listen_exits_2_with_the_servers_code_when_auth_is_refused(app):
     bad = create_user_token(SECRET + "-wrong", "alice")
-    code, out, err = await run(
-        "listen", "--api-key", KEY, "--user-id", "alice", "--token", bad, "--uri", app.uri
-    )
+    code, out, err = await run(*listen(app.uri, "--token", bad))
     assert code == 2
     assert "code 43" in out + err
     assert "signature is not valid" in out + err
@@ -152,27 +142,14 @@ async def test_listen_exits_2_with_the_servers_code_when_auth_is_refused(app):
 async def test_listen_exits_1_when_the_first_connect_fails():
     async with FakeCoordinator() as fake:
         uri = fake.uri
-    code, out, err = await run(
-        "listen", "--api-key", KEY, "--user-id", "a", "--token", "t", "--uri", uri
-    )
+    code, out, err = await run(*listen(uri, "--token", "t"))
     assert code == 1
     assert "could not connect" in out + err
     assert_clean(out, err)
 
 
 async def test_listen_exits_3_when_it_gives_up_reconnecting(app):
-    proc = await start(
-        "listen",
-        "--api-key",
-        KEY,
-        "--user-id",
-        "alice",
-        "--uri",
-        app.uri,
-        "--max-retries",
-        "0",
-        env={"STREAM_API_SECRET": SECRET},
-    )
+    proc = await start(*listen(app.uri, "--max-retries", "0"), env={"STREAM_API_SECRET": SECRET})
     async with asyncio.timeout(20):
         conn = await app.next_connection(timeout=15)
         await conn.drop()

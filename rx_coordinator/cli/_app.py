@@ -19,7 +19,24 @@ from ._render import Printer
 
 __all__ = ["cli"]
 
-_FILTER_HELP = "Show only events matching this wire type or glob (call.session_*); repeatable."
+# Options several commands share.
+_speed = click.option(
+    "--speed",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Play the scenario this many times faster.",
+)
+_json = click.option(
+    "--json", "json_lines", is_flag=True, help="One JSON object per event on stdout."
+)
+_filter = click.option(
+    "--filter",
+    "selectors",
+    multiple=True,
+    metavar="GLOB",
+    help="Show only events matching this wire type or glob (call.session_*); repeatable.",
+)
 
 
 class _OneLine(logging.Formatter):
@@ -57,15 +74,9 @@ def cli(verbose: int) -> None:
 
 
 @cli.command()
-@click.option("--json", "json_lines", is_flag=True, help="One JSON object per event on stdout.")
-@click.option("--filter", "selectors", multiple=True, metavar="GLOB", help=_FILTER_HELP)
-@click.option(
-    "--speed",
-    type=click.FloatRange(min=0, min_open=True),
-    default=1.0,
-    show_default=True,
-    help="Play the scenario this many times faster.",
-)
+@_json
+@_filter
+@_speed
 def demo(json_lines: bool, selectors: tuple[str, ...], speed: float) -> None:
     """Play a whole call on an embedded coordinator and show the events live.
 
@@ -90,8 +101,8 @@ def demo(json_lines: bool, selectors: tuple[str, ...], speed: float) -> None:
     help="Your app's secret: tokens are made (and refreshed) from it. [env: STREAM_API_SECRET]",
 )
 @click.option("--uri", default=DEFAULT_WS_URI, show_default=True, help="The coordinator.")
-@click.option("--json", "json_lines", is_flag=True, help="One JSON object per event on stdout.")
-@click.option("--filter", "selectors", multiple=True, metavar="GLOB", help=_FILTER_HELP)
+@_json
+@_filter
 @click.option(
     "--max-retries",
     type=click.IntRange(min=0),
@@ -142,13 +153,7 @@ def listen(
     type=click.Choice(sorted(SCENARIOS)),
     help="Play this scenario for every connected client.",
 )
-@click.option(
-    "--speed",
-    type=click.FloatRange(min=0, min_open=True),
-    default=1.0,
-    show_default=True,
-    help="Play the scenario this many times faster.",
-)
+@_speed
 def fake_server(
     host: str,
     port: int,
