@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, NamedTuple
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from rx_coordinator import ConnectionState, Event, StreamAPIWS
 from rx_coordinator.testing import FakeConnection, FakeCoordinator
@@ -12,6 +14,13 @@ from .helpers import FAST, TOKEN, Recorder
 
 # pytester runs pytest on sample test files: how the shipped plugin is tested.
 pytest_plugins = ["pytester"]
+
+# Property tests: a few examples per test by default, to keep the suite fast;
+# HYPOTHESIS_PROFILE=thorough runs far more (give pytest `-o timeout=0` with it).
+_quick = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("default", max_examples=3, **_quick)
+settings.register_profile("thorough", max_examples=100, **_quick)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture

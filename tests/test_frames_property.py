@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 
 import msgspec.inspect as mi
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rx_coordinator.events import EVENT_TYPES, Event, GenericEvent, decode
 
 from .strategies import frames_for, json_values, wrong_value_for
 
+THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
 QUIET = logging.getLogger("tests.quiet")
 QUIET.disabled = True
 
@@ -26,7 +28,6 @@ def _required_fields(cls):
     ]
 
 
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @pytest.mark.parametrize("kind", sorted(EVENT_TYPES))
 @given(data=st.data())
 def test_frames_of_every_type_decode_to_their_class_or_to_a_generic_event_when_off_schema(
@@ -64,7 +65,7 @@ garbage = st.one_of(
 )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1500 if THOROUGH else 150)
 @given(garbage)
 def test_decode_never_raises_and_keeps_every_object_with_a_string_type(frame):
     event = decode(frame, QUIET)
