@@ -4,6 +4,7 @@ from ._version import __version__
 from .client import EventHandler, StreamAPIWS, TokenProvider
 from .errors import (
     ConnectionLost,
+    StreamAPIError,
     StreamWSAuthError,
     StreamWSConnectionError,
     StreamWSException,
@@ -32,6 +33,7 @@ __all__ = [
     "EventHandler",
     "GenericEvent",
     "HealthCheckEvent",
+    "StreamAPIError",
     "StreamAPIWS",
     "StreamWSAuthError",
     "StreamWSConnectionError",

@@ -2,7 +2,8 @@
 
 ``websockets`` logs every frame at DEBUG (truncated, but a token's first 50 characters
 are a secret too). This adapter replaces any logged frame that carries a ``"token"``
-key, and any argument containing the token itself, before the record is made.
+key, any argument containing the token itself, and the value of an ``Authorization`` (or
+cookie) header, before the record is made.
 """
 
 from __future__ import annotations
@@ -14,6 +15,11 @@ from typing import Any
 from websockets.frames import Frame
 
 REDACTED = "<auth frame redacted>"
+REDACTED_HEADER = "<redacted>"
+
+# websockets logs each HTTP header as one of these, with the name and the value as arguments.
+_HEADER_LINES = frozenset({"> %s: %s", "< %s: %s"})
+_SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie"})
 
 
 class RedactingLogger(logging.LoggerAdapter[logging.Logger]):
@@ -31,6 +37,8 @@ class RedactingLogger(logging.LoggerAdapter[logging.Logger]):
             token = self._token()
             msg = self._clean(msg, token)
             args = tuple(self._clean(arg, token) for arg in args)
+            if msg in _HEADER_LINES and str(args[0]).lower() in _SECRET_HEADERS:
+                args = (args[0], REDACTED_HEADER)
             self.logger.log(level, msg, *args, **kwargs)
 
     @staticmethod

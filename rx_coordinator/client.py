@@ -24,7 +24,7 @@ from reactivex.disposable import Disposable, SerialDisposable
 from . import protocol
 from ._hub import Hub, StateHub
 from ._redact import RedactingLogger
-from ._tasks import TaskSet
+from ._tasks import TaskSet, from_coroutine
 from .errors import (
     ConnectionLost,
     StreamWSAuthError,
@@ -34,8 +34,9 @@ from .errors import (
 )
 from .events import Event
 from .operators import exponential_backoff, retry_when
+from .rest import RestClient, is_permanent
 from .scheduling import LoopScheduler
-from .session import Connected, attempt, connection_id_of
+from .session import Connected, attempt, connection_id_of, when_connected
 from .state import ConnectionState
 
 __all__ = ["EventHandler", "StreamAPIWS", "TokenProvider"]
@@ -64,6 +65,8 @@ class StreamAPIWS:
             which the client retries at once, without using up a backoff attempt. A second
             code 40 in a row is fatal. Its tokens are kept as secret as ``token``.
         uri: the coordinator endpoint (``ws://`` or ``wss://``); any query it has is kept.
+        rest_uri: the REST origin used to watch calls; by default the ``uri``'s host and
+            port over ``https://`` (``http://`` for ``ws://``).
         healthcheck_interval: seconds between the health checks the client sends; also
             how long a new connection must live to count as a successful reconnect.
         healthcheck_timeout: seconds without any inbound frame after which the connection
@@ -93,6 +96,7 @@ class StreamAPIWS:
         *,
         token_provider: TokenProvider | None = None,
         uri: str = protocol.DEFAULT_WS_URI,
+        rest_uri: str | None = None,
         healthcheck_interval: float = 25.0,
         healthcheck_timeout: float = 30.0,
         max_retries: int = 5,
@@ -111,6 +115,8 @@ class StreamAPIWS:
             raise TypeError(f"token_provider must be callable, got {token_provider!r}")
         _check_text("user_id", user_id)
         protocol.validate_uri(uri)
+        if rest_uri is not None:
+            protocol.validate_rest_uri(rest_uri)
         _check_number("healthcheck_interval", healthcheck_interval, minimum=0, inclusive=False)
         _check_number("healthcheck_timeout", healthcheck_timeout, minimum=0, inclusive=False)
         if healthcheck_timeout <= healthcheck_interval:
@@ -135,6 +141,9 @@ class StreamAPIWS:
         self._refreshed_on_expiry = False
         self._user_id = user_id
         self._uri = uri
+        self._rest_base = rest_uri.rstrip("/") if rest_uri else protocol.rest_base(uri)
+        self._rest: RestClient | None = None
+        self._watched: dict[str, None] = {}  # insertion-ordered set of cids
         self._healthcheck_interval = float(healthcheck_interval)
         self._healthcheck_timeout = float(healthcheck_timeout)
         self._max_retries = max_retries
@@ -201,6 +210,8 @@ class StreamAPIWS:
             raise RuntimeError(f"connect() called while {current.value}; disconnect() first")
         if not self._token:
             await self._fetch_token()
+        if self._rest is None:
+            self._rest = RestClient(self._rest_base, self._api_key, lambda: self._token)
         loop = asyncio.get_running_loop()
         scheduler = self._scheduler or LoopScheduler(loop)
         if self._hub.is_stopped:
@@ -238,6 +249,9 @@ class StreamAPIWS:
             )
         await self._tasks.join()
         self._connection_id = None
+        if self._rest is not None:
+            await self._rest.aclose()
+            self._rest = None
         if not self._hub.is_stopped:
             self._hub.on_completed()
         if self._state.value is not ConnectionState.DISCONNECTED:
@@ -267,6 +281,45 @@ class StreamAPIWS:
             return fn
 
         return register if handler is None else register(handler)
+
+    @property
+    def watched(self) -> frozenset[str]:
+        """The calls this client watches (``"type:id"``), re-watched after every reconnect."""
+        return frozenset(self._watched)
+
+    async def watch(self, call: str, call_id: str | None = None) -> None:
+        """Receive the events of a call: ``watch("default", "abc")`` or ``watch("default:abc")``.
+
+        Watching is tied to the connection, so the client watches every watched call again
+        after each reconnect, before the state turns ``CONNECTED``. When connected, the
+        call is watched at once (``GetCall`` with this ``connection_id``) and its errors
+        are raised here; while connecting or reconnecting, it is watched as soon as the
+        connection is made. Watched calls stay watched across :meth:`disconnect` and a new
+        :meth:`connect`.
+
+        Raises:
+            ValueError: a malformed call type or id.
+            StreamAPIError: the API refused (404: no such call).
+            StreamWSConnectionError: the REST API could not be reached.
+            RuntimeError: the client is disconnected or failed: :meth:`connect` first.
+        """
+        cid = protocol.call_cid(call, call_id)
+        current = self._state.value
+        if current in (ConnectionState.DISCONNECTED, ConnectionState.FAILED):
+            raise RuntimeError(f"watch() called while {current.value}; connect() first")
+        if current is ConnectionState.CONNECTED and self._connection_id and self._rest:
+            await self._rest.get_call(cid, self._connection_id)
+            self._logger.info("watching %s", cid)
+        self._watched[cid] = None
+
+    async def unwatch(self, call: str, call_id: str | None = None) -> None:
+        """Stop watching a call: it is not watched again after the next reconnect.
+
+        Stream's API has no request to stop watching (its own clients stop tracking the
+        call locally), so the coordinator may send the call's events on the current
+        connection until it ends. Unwatching a call that is not watched does nothing.
+        """
+        self._watched.pop(protocol.call_cid(call, call_id), None)
 
     async def __aenter__(self) -> StreamAPIWS:
         await self.connect()
@@ -315,12 +368,52 @@ class StreamAPIWS:
                 max_size=self._max_size,
                 logger=self._logger,
                 ws_logger=self._ws_logger,
-            )
+            ).pipe(when_connected(self._prepare, self._on_ready))
 
         attempts = reactivex.defer(one_attempt)
         if self._token_provider is not None:
             attempts = attempts.pipe(retry_when(self._refresh_expired_token))
         return attempts.pipe(retry_when(notifier))
+
+    # -- watched calls --------------------------------------------------------------------
+
+    def _prepare(self, event: Connected) -> Observable[None]:
+        """Watch the watched calls on a new connection (nothing to do: ready at once)."""
+        connection_id = connection_id_of(event)
+        if not self._watched or connection_id is None:
+            return reactivex.empty()
+        return from_coroutine(
+            self._tasks, lambda: self._rewatch(connection_id), name="rx_coordinator.rewatch"
+        )
+
+    async def _rewatch(self, connection_id: str) -> None:
+        """Watch every watched call on ``connection_id``, including those added meanwhile.
+
+        A call the API refuses for good (404, 403, ...) is dropped with a WARNING; any
+        other failure fails the connection, which is then retried with the backoff.
+        """
+        assert self._rest is not None
+        done: set[str] = set()
+        while pending := [cid for cid in self._watched if cid not in done]:
+            results = await asyncio.gather(
+                *(self._rest.get_call(cid, connection_id) for cid in pending),
+                return_exceptions=True,
+            )
+            failures: list[BaseException] = []
+            for cid, result in zip(pending, results, strict=True):
+                done.add(cid)
+                if not isinstance(result, BaseException):
+                    continue
+                if is_permanent(result):
+                    self._watched.pop(cid, None)
+                    self._logger.warning("no longer watching %s: %s", cid, result)
+                else:
+                    failures.append(result)
+            if failures:
+                raise ConnectionLost(
+                    f"re-watching {len(failures)} of {len(pending)} calls failed: {failures[0]}"
+                ) from failures[0]
+        self._logger.info("watching %d calls on the new connection", len(done))
 
     # -- tokens ---------------------------------------------------------------------------
 
@@ -339,27 +432,12 @@ class StreamAPIWS:
     def _fresh_token(self) -> Observable[str]:
         """One token from the provider, fetched on subscription; disposal cancels it."""
 
-        def subscribe(
-            observer: abc.ObserverBase[str], scheduler: abc.SchedulerBase | None = None
-        ) -> abc.DisposableBase:
-            async def fetch() -> None:
-                try:
-                    token = await self._fetch_token()
-                except StreamWSTokenProviderError as error:
-                    observer.on_error(error)
-                else:
-                    self._refreshed_on_expiry = True
-                    observer.on_next(token)
-                    observer.on_completed()
+        async def fetch() -> str:
+            token = await self._fetch_token()
+            self._refreshed_on_expiry = True
+            return token
 
-            task = self._tasks.spawn(fetch(), name="rx_coordinator.token")
-
-            def cancel() -> None:
-                task.cancel()
-
-            return Disposable(cancel)
-
-        return Observable(subscribe)
+        return from_coroutine(self._tasks, fetch, name="rx_coordinator.token")
 
     async def _fetch_token(self) -> str:
         assert self._token_provider is not None
@@ -383,15 +461,18 @@ class StreamAPIWS:
         if connection_id is not None and isinstance(event, Connected):
             self._connection_id = connection_id
             self._refreshed_on_expiry = False
-            self._established = True
-            self._set_state(ConnectionState.CONNECTED)
             self._logger.info("connected (connection_id %s)", connection_id)
-            if self._first is not None and not self._first.done():
-                self._first.set_result(event)
         self._hub.on_next(event)
         handlers = self._handlers.get(event.type)
         if handlers:
             self._dispatch(handlers, event)
+
+    def _on_ready(self, event: Connected) -> None:
+        """The connection is authenticated and its calls are watched again."""
+        self._established = True
+        self._set_state(ConnectionState.CONNECTED)
+        if self._first is not None and not self._first.done():
+            self._first.set_result(event)
 
     def _on_failure(self, error: Exception) -> None:
         self._connection_id = None

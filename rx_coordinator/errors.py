@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConnectionLost",
+    "StreamAPIError",
     "StreamWSAuthError",
     "StreamWSConnectionError",
     "StreamWSException",
@@ -38,6 +39,22 @@ class StreamWSAuthError(StreamWSException):
         self.message = message
         self.status_code = status_code
         super().__init__(f"authentication refused (code {code}): {message}")
+
+
+class StreamAPIError(StreamWSException):
+    """Stream's REST API answered a request (such as watching a call) with an error.
+
+    Attributes:
+        status_code: the HTTP status (404: no such call, 401: the token was refused, ...).
+        code: Stream's error code, if the body had one (16: does not exist, 40: expired).
+        message: the API's message.
+    """
+
+    def __init__(self, status_code: int, code: int | None, message: str) -> None:
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        super().__init__(f"HTTP {status_code} (code {code}): {message}")
 
 
 class StreamWSTokenProviderError(StreamWSException):

@@ -17,15 +17,19 @@ from .errors import ConnectionLost, StreamWSAuthError, StreamWSConnectionError
 __all__ = [
     "CLIENT_CLOSE_CODE",
     "CLIENT_CLOSE_REASON",
+    "CLIENT_NAME",
     "DEFAULT_WS_URI",
     "ERROR_TYPES",
     "TOKEN_EXPIRED",
     "auth_error",
     "auth_frame",
     "build_url",
+    "call_cid",
     "close_error",
     "health_check_frame",
     "new_client_id",
+    "rest_base",
+    "validate_rest_uri",
     "validate_uri",
 ]
 
@@ -41,7 +45,8 @@ TOKEN_EXPIRED = 40
 """Stream's error code for an expired token: the one a ``token_provider`` can cure."""
 """First-frame types that refuse the connection (``error`` is what older mocks send)."""
 
-_CLIENT_NAME = f"stream-rx-coordinator-python-{__version__}"
+CLIENT_NAME = f"stream-rx-coordinator-python-{__version__}"
+"""How the client names itself to Stream (``X-Stream-Client``)."""
 
 
 def validate_uri(uri: str) -> None:
@@ -59,6 +64,47 @@ def validate_uri(uri: str) -> None:
         ) from None
 
 
+def validate_rest_uri(uri: str) -> None:
+    """Raise ``ValueError`` unless ``uri`` is an ``http://`` or ``https://`` URL with a host."""
+    parts = urlsplit(uri) if isinstance(uri, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"rest_uri must be an http:// or https:// URL with a host, got {uri!r}")
+
+
+def rest_base(uri: str) -> str:
+    """The REST origin that goes with a WebSocket ``uri``: same host and port, ``http(s)``.
+
+    ``wss://video.stream-io-api.com/video/connect`` gives ``https://video.stream-io-api.com``.
+    """
+    parts = urlsplit(uri)
+    scheme = {"wss": "https", "ws": "http"}[parts.scheme]
+    return f"{scheme}://{parts.netloc}"
+
+
+def call_cid(call: str, call_id: str | None = None) -> str:
+    """``"type:id"`` from either a cid (``call``) or a type and an id.
+
+    Raises:
+        ValueError: an empty part, a cid without ``:``, or a ``/`` (it would change the
+            REST path).
+    """
+    if call_id is None:
+        call_type, sep, call_id = call.partition(":")
+        if not sep:
+            raise ValueError(f"a call is 'type:id' (or give the type and the id), got {call!r}")
+    else:
+        call_type = call
+    for name, part in (("call type", call_type), ("call id", call_id)):
+        if (
+            not isinstance(part, str)
+            or not part
+            or "/" in part
+            or (name == "call type" and ":" in part)
+        ):
+            raise ValueError(f"{name} must be a non-empty string without '/', got {part!r}")
+    return f"{call_type}:{call_id}"
+
+
 def build_url(uri: str, api_key: str) -> str:
     """The URL to open: ``uri`` plus ``api_key``, ``stream-auth-type`` and ``X-Stream-Client``.
 
@@ -69,7 +115,7 @@ def build_url(uri: str, api_key: str) -> str:
     ours = {
         "api_key": api_key,
         "stream-auth-type": "jwt",
-        "X-Stream-Client": _CLIENT_NAME,
+        "X-Stream-Client": CLIENT_NAME,
     }
     kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ours]
     return urlunsplit(parts._replace(query=urlencode([*kept, *ours.items()])))

@@ -8,12 +8,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import reactivex
 from reactivex import Observable, abc
 from reactivex import operators as ops
-from reactivex.disposable import SingleAssignmentDisposable
+from reactivex.disposable import CompositeDisposable, SingleAssignmentDisposable
 from reactivex.subject import Subject
 
 from . import protocol
@@ -25,7 +25,14 @@ from .transport import Frame, websocket
 if TYPE_CHECKING:
     from ._tasks import TaskSet
 
-__all__ = ["Connected", "attempt", "connection_id_of", "decode_frames", "handshake"]
+__all__ = [
+    "Connected",
+    "attempt",
+    "connection_id_of",
+    "decode_frames",
+    "handshake",
+    "when_connected",
+]
 
 CONNECTED_TYPE = "connection.ok"
 
@@ -122,6 +129,51 @@ def handshake(
         return Observable(subscribe)
 
     return _handshake
+
+
+def when_connected(
+    prepare: Callable[[Connected], Observable[Any]],
+    on_ready: Callable[[Connected], None],
+) -> Callable[[Observable[Event]], Observable[Event]]:
+    """Run ``prepare`` after ``connection.ok``; the connection is ready when it completes.
+
+    Events pass through meanwhile. ``prepare(event)``'s error fails the stream (the
+    connection is given up and, if the error is retryable, reconnected); its completion
+    calls ``on_ready(event)``. The first event is ``connection.ok``: :func:`handshake`
+    sees to it.
+    """
+
+    def _when_connected(source: Observable[Event]) -> Observable[Event]:
+        def subscribe(
+            observer: abc.ObserverBase[Event], scheduler: abc.SchedulerBase | None = None
+        ) -> abc.DisposableBase:
+            upstream = SingleAssignmentDisposable()
+            preparing = SingleAssignmentDisposable()
+            started = False
+
+            def fail(error: Exception) -> None:
+                upstream.dispose()
+                observer.on_error(error)
+
+            def on_next(event: Event) -> None:
+                nonlocal started
+                observer.on_next(event)
+                if not started and isinstance(event, Connected):
+                    started = True
+                    preparing.disposable = prepare(event).subscribe(
+                        on_error=fail,
+                        on_completed=lambda: on_ready(event),
+                        scheduler=scheduler,
+                    )
+
+            upstream.disposable = source.subscribe(
+                on_next, observer.on_error, observer.on_completed, scheduler=scheduler
+            )
+            return CompositeDisposable(upstream, preparing)
+
+        return Observable(subscribe)
+
+    return _when_connected
 
 
 def attempt(

@@ -55,8 +55,38 @@ def assert_clean(*outputs: str, secrets: tuple[str, ...] = ()) -> None:
             assert secret not in text
 
 
-async def test_demo_json_prints_every_event_of_the_call_and_nothing_else():
-    code, out, err = await run("demo", "--json", "--speed", "25")
+BAD_TOKEN = create_user_token(SECRET + "-wrong", "alice")
+Result = tuple[int, str, str]
+
+
+@pytest.fixture(scope="module")
+def batch() -> dict[str, Result]:
+    """The runs that need no interaction, made at once: each costs a second of start-up."""
+
+    async def run_all() -> dict[str, Result]:
+        async with FakeCoordinator() as gone:
+            unreachable = gone.uri
+        async with FakeCoordinator(api_key=KEY, api_secret=SECRET) as app:
+            runs = {
+                "demo_json": run("demo", "--json", "--speed", "25"),
+                "demo_filter": run(
+                    "demo", "--json", "--speed", "25", "--filter", "call.session_participant_*"
+                ),
+                "demo_text": run("demo", "--speed", "25", env={"COLUMNS": "200"}),
+                "token": run(
+                    "token", "--user-id", "bob", "--ttl", "60", env={"STREAM_API_SECRET": SECRET}
+                ),
+                "refused": run(*listen(app.uri, "--token", BAD_TOKEN)),
+                "unreachable": run(*listen(unreachable, "--token", "t")),
+                "no_credentials": run("listen", "--api-key", KEY, "--user-id", "alice"),
+            }
+            return dict(zip(runs, await asyncio.gather(*runs.values()), strict=True))
+
+    return asyncio.run(run_all())
+
+
+def test_demo_json_prints_every_event_of_the_call_and_nothing_else(batch):
+    code, out, err = batch["demo_json"]
     assert code == 0, err
     events = [json.loads(line) for line in out.splitlines()]
     assert [e["type"] for e in events] == LIFECYCLE
@@ -65,17 +95,15 @@ async def test_demo_json_prints_every_event_of_the_call_and_nothing_else():
     assert_clean(out, err)
 
 
-async def test_demo_filters_by_glob():
-    code, out, _ = await run(
-        "demo", "--json", "--speed", "25", "--filter", "call.session_participant_*"
-    )
+def test_demo_filters_by_glob(batch):
+    code, out, _ = batch["demo_filter"]
     assert code == 0
     kinds = [json.loads(line)["type"] for line in out.splitlines()]
     assert kinds == ["call.session_participant_joined"] * 3 + ["call.session_participant_left"] * 3
 
 
-async def test_demo_shows_readable_lines_states_and_a_summary():
-    code, out, err = await run("demo", "--speed", "25")
+def test_demo_shows_readable_lines_states_and_a_summary(batch):
+    code, out, err = batch["demo_text"]
     assert code == 0, err
     assert "Bob Builder joined default:lifecycle-demo" in out
     assert "● reconnecting" in out
@@ -86,14 +114,33 @@ async def test_demo_shows_readable_lines_states_and_a_summary():
     assert_clean(out, err)
 
 
-async def test_token_prints_a_verifiable_token():
-    code, out, _ = await run(
-        "token", "--user-id", "bob", "--ttl", "60", env={"STREAM_API_SECRET": SECRET}
-    )
+def test_token_prints_a_verifiable_token(batch):
+    code, out, _ = batch["token"]
     assert code == 0
     claims = jwt.decode(out.strip(), SECRET, algorithms=["HS256"])
     assert claims["user_id"] == "bob"
     assert claims["exp"] - claims["iat"] == 60
+
+
+def test_listen_exits_2_with_the_servers_code_when_auth_is_refused(batch):
+    code, out, err = batch["refused"]
+    assert code == 2
+    assert "code 43" in out + err
+    assert "signature is not valid" in out + err
+    assert_clean(out, err, secrets=(BAD_TOKEN, SECRET))
+
+
+def test_listen_exits_1_when_the_first_connect_fails(batch):
+    code, out, err = batch["unreachable"]
+    assert code == 1
+    assert "could not connect" in out + err
+    assert_clean(out, err)
+
+
+def test_listen_needs_a_token_or_a_secret(batch):
+    code, _, err = batch["no_credentials"]
+    assert code == 2
+    assert "--token or --secret" in err
 
 
 @pytest.fixture
@@ -130,24 +177,6 @@ async def test_listen_sigterm_also_exits_0(app):
     assert_clean(out.decode(), err.decode(), secrets=(token,))
 
 
-async def test_listen_exits_2_with_the_servers_code_when_auth_is_refused(app):
-    bad = create_user_token(SECRET + "-wrong", "alice")
-    code, out, err = await run(*listen(app.uri, "--token", bad))
-    assert code == 2
-    assert "code 43" in out + err
-    assert "signature is not valid" in out + err
-    assert_clean(out, err, secrets=(bad, SECRET))
-
-
-async def test_listen_exits_1_when_the_first_connect_fails():
-    async with FakeCoordinator() as fake:
-        uri = fake.uri
-    code, out, err = await run(*listen(uri, "--token", "t"))
-    assert code == 1
-    assert "could not connect" in out + err
-    assert_clean(out, err)
-
-
 async def test_listen_exits_3_when_it_gives_up_reconnecting(app):
     proc = await start(*listen(app.uri, "--max-retries", "0"), env={"STREAM_API_SECRET": SECRET})
     async with asyncio.timeout(20):
@@ -159,12 +188,6 @@ async def test_listen_exits_3_when_it_gives_up_reconnecting(app):
     assert_clean(out.decode(), err.decode(), secrets=(SECRET,))
 
 
-async def test_listen_needs_a_token_or_a_secret():
-    code, _, err = await run("listen", "--api-key", KEY, "--user-id", "alice")
-    assert code == 2
-    assert "--token or --secret" in err
-
-
 async def test_fake_server_prints_its_uri_and_plays_for_clients_until_sigint():
     proc = await start("fake-server", "--scenario", "call_lifecycle", "--speed", "25")
     assert proc.stdout is not None
@@ -174,6 +197,7 @@ async def test_fake_server_prints_its_uri_and_plays_for_clients_until_sigint():
         client = StreamAPIWS("key", "token", "alice", uri=uri, **FAST)
         events = Recorder(client.events)
         await client.connect()
+        await client.watch("default:lifecycle-demo")
         await events.wait_for_items(5, timeout=10)
         await client.disconnect()
         proc.send_signal(signal.SIGINT)

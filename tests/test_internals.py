@@ -86,3 +86,16 @@ def test_redacting_logger_hides_auth_frames_and_the_token(caplog):
         '> TEXT \'{"type": "call.created"}\' [24 bytes]',
         f"token is {REDACTED}",
     ]
+
+
+def test_redacting_logger_hides_authorization_headers_whatever_the_token(caplog):
+    logger = RedactingLogger(log, lambda: "")
+    with caplog.at_level(logging.DEBUG):
+        logger.debug("< %s: %s", "Authorization", "some-other-token")
+        logger.debug("< %s: %s", "cookie", "session=1")
+        logger.debug("< %s: %s", "Host", "127.0.0.1")
+    assert [r.getMessage() for r in caplog.records] == [
+        "< Authorization: <redacted>",
+        "< cookie: <redacted>",
+        "< Host: 127.0.0.1",
+    ]

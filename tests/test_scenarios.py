@@ -38,6 +38,7 @@ async def test_call_lifecycle_plays_a_whole_call_with_one_reconnect():
         events = Recorder(client.events)
         states = Recorder(client.state)
         await client.connect()
+        await client.watch("default:lifecycle-demo")
         await fake.wait_scenario(timeout=10)
         await asyncio.sleep(0.05)
         await client.disconnect()
@@ -55,7 +56,8 @@ async def test_call_lifecycle_plays_a_whole_call_with_one_reconnect():
 
 async def test_a_custom_scenario_and_its_failure_reach_wait_scenario():
     async def scenario(stage: Stage) -> None:
-        await stage.emit({"type": "custom.hello", "call_cid": "default:1"})
+        await stage.wait_connected()
+        await stage.emit({"type": "custom.hello"})
         raise RuntimeError("scripted failure")
 
     async with FakeCoordinator(scenario=scenario) as fake:
@@ -74,6 +76,7 @@ async def test_repeat_plays_again_for_the_clients_still_there():
 
     async def scenario(stage: Stage) -> None:
         nonlocal plays
+        await stage.wait_connected()
         plays += 1
         await stage.emit({"type": "custom.play", "n": plays})
 

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from .._version import __version__
-from ..protocol import DEFAULT_WS_URI
+from ..protocol import DEFAULT_WS_URI, call_cid
 from ..testing.scenarios import SCENARIOS
 from ..tokens import create_user_token
 from . import _run
@@ -56,6 +56,13 @@ def _configure_logging(verbose: int) -> None:
     root.handlers[:] = [handler]
     root.propagate = False
     root.setLevel([logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)])
+
+
+def _cid(value: str) -> str:
+    try:
+        return call_cid(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 def _run_async(coro: Coroutine[Any, Any, int]) -> None:
@@ -104,6 +111,13 @@ def demo(json_lines: bool, selectors: tuple[str, ...], speed: float) -> None:
 @_json
 @_filter
 @click.option(
+    "--watch",
+    multiple=True,
+    metavar="TYPE:ID",
+    callback=lambda _ctx, _param, values: tuple(_cid(v) for v in values),
+    help="Watch this call (default:abc), again after every reconnect; repeatable.",
+)
+@click.option(
     "--max-retries",
     type=click.IntRange(min=0),
     default=5,
@@ -118,6 +132,7 @@ def listen(
     uri: str,
     json_lines: bool,
     selectors: tuple[str, ...],
+    watch: tuple[str, ...],
     max_retries: int,
 ) -> None:
     """Show the events of the real coordinator (or any URI) until Ctrl-C.
@@ -139,6 +154,7 @@ def listen(
             uri=uri,
             selectors=selectors,
             max_retries=max_retries,
+            watch=watch,
         )
     )
 

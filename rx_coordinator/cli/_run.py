@@ -13,6 +13,7 @@ from reactivex import Observable
 
 from ..client import StreamAPIWS
 from ..errors import (
+    StreamAPIError,
     StreamWSAuthError,
     StreamWSException,
     StreamWSMaxRetriesExceeded,
@@ -33,6 +34,7 @@ EXIT_GAVE_UP = 3  # reconnecting failed max_retries times
 
 DEMO_KEY = "demo-key"
 DEMO_USER = "alice"
+DEMO_CALL = "default:lifecycle-demo"
 TOKEN_TTL = 3600
 
 
@@ -100,6 +102,7 @@ async def demo(printer: Printer, *, selectors: tuple[str, ...], speed: float) ->
         ended = _show(client, printer, selectors)
         async with stop_signals() as stop:
             await client.connect()
+            await client.watch(DEMO_CALL)
             played = asyncio.ensure_future(fake.wait_scenario())
             stopped = asyncio.ensure_future(stop.wait())
             await _first(played, stopped, ended)
@@ -123,8 +126,12 @@ async def listen(
     uri: str,
     selectors: tuple[str, ...],
     max_retries: int,
+    watch: tuple[str, ...] = (),
 ) -> int:
-    """Show the events of a real (or any) coordinator until a signal or a final error."""
+    """Show the events of a real (or any) coordinator until a signal or a final error.
+
+    The calls in ``watch`` (``"type:id"``) are watched, and watched again after every
+    reconnect."""
     provider: Callable[[], str] | None = None
     if secret is not None:
         provider = lambda: create_user_token(secret, user_id, ttl=TOKEN_TTL)  # noqa: E731
@@ -140,6 +147,8 @@ async def listen(
     async with stop_signals() as stop:
         try:
             await client.connect()
+            for cid in watch:
+                await client.watch(cid)
         except StreamWSException as error:
             await client.disconnect()
             return _report(printer, error, first=True)
@@ -155,6 +164,9 @@ def _report(printer: Printer, error: Exception, *, first: bool) -> int:
     if isinstance(error, StreamWSAuthError):
         printer.note(f"authentication refused: code {error.code}: {error.message}", "bold red")
         return EXIT_AUTH
+    if isinstance(error, StreamAPIError):
+        printer.note(f"could not watch a call: {error}", "bold red")
+        return EXIT_CONNECT
     if isinstance(error, StreamWSMaxRetriesExceeded):
         printer.note(f"gave up: {error}", "bold red")
         return EXIT_GAVE_UP

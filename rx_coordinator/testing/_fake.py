@@ -9,6 +9,7 @@ import json
 import logging
 import uuid
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
@@ -23,11 +24,15 @@ from .._redact import RedactingLogger
 from . import payloads
 from ._auth import check_auth
 from ._clock import now_rfc3339
+from ._rest import CALL_PATH, RestRequest, answer
 from .scenarios import SCENARIOS, Scenario, Stage
 
 __all__ = ["FakeConnection", "FakeCoordinator"]
 
 _log = logging.getLogger(__name__)
+
+MEMBER_EVENT_TYPES = frozenset({"call.created", "call.ring", "call.notification", "call.missed"})
+"""Events about a call that reach its members even when they do not watch it."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ class FakeConnection:
         close_code: the close code the client sent (1006 when the socket just dropped),
             ``None`` while open.
         close_reason: the close reason the client sent.
+        watching: the calls (``"type:id"``) this connection watches, through ``GetCall``.
     """
 
     def __init__(self, fake: FakeCoordinator, ws: ServerConnection, index: int) -> None:
@@ -78,6 +84,7 @@ class FakeConnection:
         self.close_code: int | None = None
         self.close_reason: str = ""
         self.silent = False
+        self.watching: set[str] = set()
         self._closed = asyncio.Event()
         self._health = asyncio.Condition()
 
@@ -121,6 +128,13 @@ class FakeConnection:
         """Wait until the client has sent at least ``count`` health checks."""
         async with asyncio.timeout(timeout), self._health:
             await self._health.wait_for(lambda: len(self.health_checks) >= count)
+
+    @property
+    def user_id(self) -> str | None:
+        """The ``user_details.id`` of the auth frame, if it had one."""
+        details = (self.auth or {}).get("user_details")
+        user_id = details.get("id") if isinstance(details, dict) else None
+        return user_id if isinstance(user_id, str) else None
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "open"
@@ -204,7 +218,7 @@ class FakeCoordinator:
         answer_health_checks: whether health checks get a ``health.check`` answer.
         api_key: the app's API key the connections must give.
         api_secret: the app's secret the tokens must be signed with.
-        scenario: a scenario to play once a client is connected: a name from
+        scenario: a scenario to play from the start (it waits for its clients): a name from
             :data:`~rx_coordinator.testing.scenarios.SCENARIOS` (``"call_lifecycle"``) or a
             coroutine function of a :class:`~rx_coordinator.testing.scenarios.Stage`.
         speed: how many times faster than written the scenario runs.
@@ -246,6 +260,10 @@ class FakeCoordinator:
         self.answer_health_checks = answer_health_checks
         self.connections: list[FakeConnection] = []
         self.refused = 0
+        self.calls: dict[str, dict[str, Any]] = {}
+        self.call_members: dict[str, list[dict[str, Any]]] = {}
+        self.rest_requests: list[RestRequest] = []
+        self._rest_failures: deque[int] = deque()
         self._server: Server | None = None
         self._refusals: deque[int] = deque()
         self._auth_script: deque[_AuthScript] = deque()
@@ -357,11 +375,57 @@ class FakeCoordinator:
         return [c for c in self.connections if not c.closed]
 
     async def broadcast(self, event: dict[str, Any]) -> None:
-        """Send ``event`` to every open, authenticated connection."""
-        for conn in self.live_connections:
-            if conn.connection_id is not None:
-                with contextlib.suppress(ConnectionClosed):
-                    await conn.send(event)
+        """Send ``event`` to every open, authenticated connection, watching or not."""
+        for conn in self._authenticated():
+            with contextlib.suppress(ConnectionClosed):
+                await conn.send(event)
+
+    async def deliver(self, event: dict[str, Any]) -> list[FakeConnection]:
+        """Send ``event`` to the connections the coordinator would send it to.
+
+        An event about a call (it has a ``call_cid``) goes to the connections watching the
+        call; ``call.created``, ``call.ring``, ``call.notification`` and ``call.missed``
+        also go to the connections of the call's members (from the event's ``members``, or
+        :meth:`create_call`'s). Any other event goes to every connection. Returns the
+        connections it was sent to.
+        """
+        cid = event.get("call_cid")
+        if not isinstance(cid, str):
+            recipients = self._authenticated()
+        else:
+            members: set[str | None] = set()
+            if event.get("type") in MEMBER_EVENT_TYPES:
+                listed = event.get("members") or self.call_members.get(cid, [])
+                members = {m.get("user_id") for m in listed if isinstance(m, dict)}
+            recipients = [
+                c for c in self._authenticated() if cid in c.watching or c.user_id in members
+            ]
+        for conn in recipients:
+            with contextlib.suppress(ConnectionClosed):
+                await conn.send(event)
+        return recipients
+
+    def create_call(self, call: dict[str, Any], members: Sequence[dict[str, Any]] = ()) -> str:
+        """Make ``call`` (a :func:`~rx_coordinator.testing.payloads.call` payload) exist, so
+        that clients can watch it; returns its cid."""
+        cid: str = call["cid"]
+        self.calls[cid] = call
+        self.call_members[cid] = list(members)
+        return cid
+
+    def fail_rest(self, count: int = 1, status: int = 503) -> None:
+        """Answer the next ``count`` REST requests with HTTP ``status``."""
+        self._rest_failures.extend([status] * count)
+
+    async def wait_watched(self, cid: str, timeout: float | None = 5.0) -> FakeConnection:
+        """Wait until an open connection watches ``cid``, and return it."""
+
+        def watchers() -> list[FakeConnection]:
+            return [c for c in self._authenticated() if cid in c.watching]
+
+        async with asyncio.timeout(timeout), self._live:
+            await self._live.wait_for(lambda: bool(watchers()))
+            return watchers()[-1]
 
     def _authenticated(self) -> list[FakeConnection]:
         return [c for c in self.live_connections if c.connection_id is not None]
@@ -374,7 +438,6 @@ class FakeCoordinator:
         done = self._scenario_done
         assert done is not None
         while True:
-            await self.wait_connected(timeout=None)
             try:
                 await scenario(self._stage)
             except asyncio.CancelledError:
@@ -400,7 +463,26 @@ class FakeCoordinator:
             return None
         return _AuthFailure(refusal.code, refusal.message, refusal.status_code, legacy=False)
 
-    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+    async def _process_request(
+        self, connection: ServerConnection, request: Request
+    ) -> Response | None:
+        if request.path.startswith(CALL_PATH):
+            status, body = answer(self, request)
+            target = urlsplit(request.path)
+            self.rest_requests.append(
+                RestRequest(
+                    target.path,
+                    dict(parse_qsl(target.query)),
+                    "Authorization" in request.headers,
+                    status,
+                )
+            )
+            if status == HTTPStatus.OK:
+                await self._live_changed()  # someone may wait_watched()
+            response = connection.respond(HTTPStatus(status), json.dumps(body))
+            del response.headers["Content-Type"]
+            response.headers["Content-Type"] = "application/json"
+            return response
         if self._refusals:
             self.refused += 1
             return connection.respond(HTTPStatus(self._refusals.popleft()), "refused\n")

@@ -1,10 +1,12 @@
 """Scripted scenarios a :class:`~rx_coordinator.testing.FakeCoordinator` can play.
 
-A scenario is a coroutine function of a :class:`Stage`: it sends events to the connected
-clients, pauses (scaled by the stage's speed) and can drop the network::
+A scenario is a coroutine function of a :class:`Stage`. It starts when the fake starts,
+waits for its audience, sends events (to the connections the coordinator would send them
+to), pauses (scaled by the stage's speed) and can drop the network::
 
     async def hello(stage: Stage) -> None:
-        await stage.emit({"type": "custom", "call_cid": "default:1", ...})
+        await stage.wait_connected()
+        await stage.emit({"type": "app.hello"})
         await stage.pause(1.0)
 
     FakeCoordinator(scenario=hello)          # or scenario="call_lifecycle"
@@ -44,15 +46,28 @@ class Stage:
         self.drops = 0
 
     async def emit(self, frame: dict[str, Any]) -> None:
-        """Send ``frame`` to every connected client."""
-        await self.fake.broadcast(frame)
+        """Send ``frame`` where the coordinator would: a call's events to the connections
+        watching the call (and to its members for ring and notification events), other
+        events to every connection."""
+        await self.fake.deliver(frame)
+
+    async def wait_connected(self, timeout: float | None = None) -> FakeConnection:
+        """Wait for an authenticated client."""
+        return await self.fake.wait_connected(timeout)
+
+    async def wait_watched(self, cid: str, timeout: float | None = None) -> FakeConnection:
+        """Wait for a client watching the call ``cid``."""
+        return await self.fake.wait_watched(cid, timeout)
 
     async def pause(self, seconds: float) -> None:
         """Wait ``seconds``, divided by the speed."""
         await asyncio.sleep(seconds / self.speed)
 
     async def drop_network(self, timeout: float | None = 60.0) -> FakeConnection:
-        """Drop every connection abruptly (no close frame) and wait for a client to return."""
+        """Drop every connection abruptly (no close frame) and wait for a client to return.
+
+        The returned connection watches nothing yet: a client must watch again.
+        """
         for conn in self.fake.live_connections:
             with contextlib.suppress(Exception):
                 await conn.drop()
@@ -67,9 +82,12 @@ Scenario = Callable[[Stage], Awaitable[None]]
 async def call_lifecycle(stage: Stage) -> None:
     """A call from creation to end, with one network drop in the middle (about 14 s).
 
-    Alice creates ``default:lifecycle-demo`` and rings Bob and Carol; Bob accepts; the
-    session starts; the three join; reactions and a custom event flow; the network drops
-    once (clients must reconnect); the participants leave; the session and the call end.
+    The call ``default:lifecycle-demo`` exists from the start (Alice is its host; Bob and
+    Carol are members); the scenario waits until a client watches it. Alice then announces
+    and rings it; Bob accepts; the session starts; the three join; reactions and a custom
+    event flow; the network drops once, and the scenario waits until a client has
+    reconnected *and watches the call again*; the participants leave; the session and the
+    call end.
     """
     cid = "default:lifecycle-demo"
     session = "lifecycle-session-1"
@@ -81,6 +99,8 @@ async def call_lifecycle(stage: Stage) -> None:
     members = [payloads.member(alice, role="host"), payloads.member(bob), payloads.member(carol)]
     joined_at: dict[str, float] = {}
 
+    stage.fake.create_call(call, members)
+    await stage.wait_watched(cid)
     await stage.pause(0.5)
     await stage.emit(payloads.call_created(call, members=members))
     await stage.pause(0.8)
@@ -103,6 +123,7 @@ async def call_lifecycle(stage: Stage) -> None:
     await stage.emit(payloads.custom_event(cid, {"poll": "Lunch at noon?"}, by=alice))
     await stage.pause(0.5)
     await stage.drop_network()
+    await stage.wait_watched(cid)
     await stage.pause(0.6)
     await stage.emit(payloads.reaction(cid, by=alice, emoji_code=":raise-hand:"))
     for person in reversed(people):
