@@ -12,6 +12,7 @@ import asyncio
 import inspect
 import logging
 import math
+import random
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, TypeVar, overload
@@ -72,9 +73,16 @@ class StreamAPIWS:
         healthcheck_timeout: seconds without any inbound frame after which the connection
             is declared dead; also the limit for the first frame after opening.
             Must exceed ``healthcheck_interval``.
-        max_retries: failed reconnect attempts before giving up.
+        max_retries: failed reconnect attempts before giving up; ``None`` never gives up
+            (for long-running services: cap the delay with ``backoff_max``).
         backoff_base: delay in seconds before the first reconnect attempt.
         backoff_factor: each further attempt waits this many times longer (``>= 1``).
+        backoff_max: the longest delay between attempts, in seconds (``None``: no cap).
+        jitter: the share of each delay that is random, from 0 (the exact 1-2-4-8-16
+            schedule, the default) to 1 ("full jitter": uniform between 0 and the delay),
+            so that many clients dropped at once do not all come back at once.
+        jitter_random: the random source for ``jitter``, uniform in ``[0, 1)``
+            (``random.random`` by default); give a fixed one in tests.
         max_size: the largest inbound frame accepted, in bytes (``None``: no limit). A larger
             one is a protocol error of that connection, which is then reconnected.
         logger: where records go; by default ``logging.getLogger("rx_coordinator.client")``.
@@ -99,9 +107,12 @@ class StreamAPIWS:
         rest_uri: str | None = None,
         healthcheck_interval: float = 25.0,
         healthcheck_timeout: float = 30.0,
-        max_retries: int = 5,
+        max_retries: int | None = 5,
         backoff_base: float = 1.0,
         backoff_factor: float = 2.0,
+        backoff_max: float | None = 60.0,
+        jitter: float = 0.0,
+        jitter_random: Callable[[], float] | None = None,
         max_size: int | None = 2**20,
         logger: logging.Logger | None = None,
         scheduler: abc.SchedulerBase | None = None,
@@ -125,8 +136,17 @@ class StreamAPIWS:
                 f"(got {healthcheck_timeout!r} <= {healthcheck_interval!r}): a quiet but "
                 "healthy connection would be declared dead before its heartbeat is answered"
             )
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ValueError(f"max_retries must be an integer >= 0, got {max_retries!r}")
+        if max_retries is not None and (
+            isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0
+        ):
+            raise ValueError(f"max_retries must be an integer >= 0 or None, got {max_retries!r}")
+        if backoff_max is not None:
+            _check_number("backoff_max", backoff_max, minimum=0, inclusive=False)
+        _check_number("jitter", jitter, minimum=0.0)
+        if jitter > 1:
+            raise ValueError(f"jitter must be between 0 and 1, got {jitter!r}")
+        if jitter_random is not None and not callable(jitter_random):
+            raise TypeError(f"jitter_random must be callable, got {jitter_random!r}")
         _check_number("backoff_base", backoff_base, minimum=0.0)
         _check_number("backoff_factor", backoff_factor, minimum=1.0)
         if max_size is not None and (
@@ -149,6 +169,9 @@ class StreamAPIWS:
         self._max_retries = max_retries
         self._backoff_base = float(backoff_base)
         self._backoff_factor = float(backoff_factor)
+        self._backoff_max = None if backoff_max is None else float(backoff_max)
+        self._jitter = float(jitter)
+        self._jitter_random = jitter_random or random.random
         self._max_size = max_size
         self._logger = logger or logging.getLogger(__name__)
         self._ws_logger = RedactingLogger(self._logger.getChild("websockets"), lambda: self._token)
@@ -350,13 +373,15 @@ class StreamAPIWS:
             is_retryable=self._is_retryable,
             resets_budget=self._lived_long_enough,
             on_retry=self._on_retry,
+            max_delay=self._backoff_max,
+            jitter=self._jitter,
+            rand=self._jitter_random,
         )
 
         def one_attempt(_: abc.SchedulerBase | None) -> Observable[Event]:
             if self._established:
-                self._logger.info(
-                    "reconnecting (attempt %d of %d)", self._retry_attempt + 1, self._max_retries
-                )
+                budget = "" if self._max_retries is None else f" of {self._max_retries}"
+                self._logger.info("reconnecting (attempt %d%s)", self._retry_attempt + 1, budget)
             return attempt(
                 url=url,
                 token=self._token,

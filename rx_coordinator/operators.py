@@ -7,6 +7,8 @@ with :class:`reactivex.testing.TestScheduler`.
 
 from __future__ import annotations
 
+import math
+import random
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar, overload
@@ -29,6 +31,7 @@ __all__ = [
     "Selector",
     "backoff_delay",
     "exponential_backoff",
+    "jittered",
     "liveness_timeout",
     "of_type",
     "retry_when",
@@ -100,31 +103,50 @@ def retry_when(notifier: Notifier) -> Callable[[Observable[_T]], Observable[_T]]
     return _retry_when
 
 
-def backoff_delay(attempt: int, base: float, factor: float) -> float:
+def backoff_delay(
+    attempt: int, base: float, factor: float, max_delay: float | None = None
+) -> float:
     """Delay in seconds before reconnect attempt ``attempt`` (0-based).
 
-    ``base * factor**attempt``: 1, 2, 4, 8, 16 s with the defaults.
+    ``base * factor**attempt``, at most ``max_delay``: 1, 2, 4, 8, 16 s with the defaults.
     """
-    return base * factor**attempt
+    try:
+        delay = base * factor**attempt
+    except OverflowError:  # thousands of attempts with max_retries=None
+        delay = math.inf
+    return delay if max_delay is None else min(delay, max_delay)
+
+
+def jittered(delay: float, jitter: float, rand: Callable[[], float]) -> float:
+    """``delay`` less a random share of up to ``jitter`` of it.
+
+    ``rand()`` is uniform in ``[0, 1)``; ``jitter=1`` is "full jitter" (uniform in
+    ``(0, delay]``), ``jitter=0`` the exact delay.
+    """
+    return delay * (1.0 - jitter * rand())
 
 
 def exponential_backoff(
     *,
-    max_retries: int,
+    max_retries: int | None,
     base: float,
     factor: float,
     scheduler: abc.SchedulerBase,
     is_retryable: Callable[[Exception], bool],
     resets_budget: Callable[[Exception], bool],
     on_retry: Callable[[int, float, Exception], None] | None = None,
+    max_delay: float | None = None,
+    jitter: float = 0.0,
+    rand: Callable[[], float] = random.random,
 ) -> Notifier:
     """A :func:`retry_when` notifier that retries with exponential backoff.
 
     For each error: a fatal one (``is_retryable`` false) fails the stream at once. A
-    retryable one is answered, after ``backoff_delay(k)``, by an item that resubscribes,
-    where ``k`` counts the failed attempts since the budget was last reset;
+    retryable one is answered, after ``backoff_delay(k, base, factor, max_delay)`` (less a
+    random share of up to ``jitter`` of it, drawn from ``rand``), by an item that
+    resubscribes, where ``k`` counts the failed attempts since the budget was last reset;
     ``resets_budget(error)`` resets it (a connection that lived long enough).
-    After ``max_retries`` failed attempts the stream fails with
+    After ``max_retries`` failed attempts (never, with ``None``) the stream fails with
     :class:`StreamWSMaxRetriesExceeded`, whose ``__cause__`` is the last error.
     ``on_retry(k, delay, error)`` is called when a retry is scheduled.
     """
@@ -143,13 +165,13 @@ def exponential_backoff(
                     return
                 if resets_budget(error):
                     attempts = 0
-                if attempts >= max_retries:
+                if max_retries is not None and attempts >= max_retries:
                     given_up = StreamWSMaxRetriesExceeded(attempts)
                     given_up.__cause__ = error
                     observer.on_error(given_up)
                     return
                 attempt = attempts
-                delay = backoff_delay(attempt, base, factor)
+                delay = jittered(backoff_delay(attempt, base, factor, max_delay), jitter, rand)
                 attempts += 1
                 if on_retry is not None:
                     on_retry(attempt, delay, error)

@@ -102,6 +102,9 @@ async def test_disconnect_after_failure_sets_disconnected(connected):
         ({"backoff_factor": -2.0}, "backoff_factor"),
         ({"backoff_factor": 0.5}, "backoff_factor"),
         ({"max_size": 0}, "max_size"),
+        ({"backoff_max": 0}, "backoff_max"),
+        ({"jitter": -0.1}, "jitter"),
+        ({"jitter": 1.5}, "jitter"),
     ],
 )
 def test_bad_arguments_raise_value_error_without_the_token(overrides, match):
@@ -109,6 +112,11 @@ def test_bad_arguments_raise_value_error_without_the_token(overrides, match):
     with pytest.raises(ValueError, match=match) as caught:
         StreamAPIWS(**arguments)
     assert TOKEN not in str(caught.value)
+
+
+def test_a_jitter_source_must_be_callable():
+    with pytest.raises(TypeError, match="jitter_random"):
+        StreamAPIWS("key", TOKEN, "alice", jitter=1.0, jitter_random=0.5)
 
 
 def test_defaults_follow_the_design():

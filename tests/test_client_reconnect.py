@@ -153,3 +153,23 @@ async def test_an_oversize_frame_reconnects(connected, fake):
     await events.wait_for_items(3)
     assert events.types() == ["connection.ok", "connection.ok", "call.ended"]
     assert conn.close_code == 1009  # "message too big", from the client
+
+
+async def test_with_unlimited_retries_the_client_outlasts_any_outage(connected, fake):
+    # Full jitter with a source that always draws 0.5: every delay is half the schedule.
+    draws: list[float] = []
+
+    def half() -> float:
+        draws.append(0.5)
+        return 0.5
+
+    _, events, states, conn = await connected(
+        max_retries=None, backoff_max=0.02, jitter=1.0, jitter_random=half
+    )
+    fake.refuse_handshakes(count=12)
+    await conn.drop()
+    await fake.next_connection()
+    await eventually(lambda: states.items[-1] is S.CONNECTED)
+    assert fake.refused == 12
+    assert len(draws) == 13  # the loss, then the twelve refused attempts
+    assert events.error is None

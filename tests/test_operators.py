@@ -15,6 +15,7 @@ from rx_coordinator.errors import ConnectionLost, StreamWSAuthError, StreamWSMax
 from rx_coordinator.operators import (
     backoff_delay,
     exponential_backoff,
+    jittered,
     liveness_timeout,
     retry_when,
 )
@@ -55,7 +56,7 @@ def fail_after(scheduler: TestScheduler, seconds: float, error: Exception) -> Ob
     )
 
 
-def backoff(scheduler: TestScheduler, max_retries: int = 5, **kw: Any) -> Any:
+def backoff(scheduler: TestScheduler, max_retries: int | None = 5, **kw: Any) -> Any:
     return exponential_backoff(
         max_retries=max_retries,
         base=kw.pop("base", 1.0),
@@ -94,6 +95,40 @@ def test_default_schedule_is_1_2_4_8_16_seconds_then_max_retries_error():
     assert isinstance(error, StreamWSMaxRetriesExceeded)
     assert error.attempts == 5
     assert isinstance(error.__cause__, ConnectionLost)
+
+
+def test_backoff_max_caps_the_delay_even_after_thousands_of_attempts():
+    assert [backoff_delay(k, 1.0, 2.0, max_delay=5) for k in range(5)] == [1, 2, 4, 5, 5]
+    assert backoff_delay(5000, 1.0, 2.0, max_delay=60) == 60
+    assert backoff_delay(5000, 1.0, 2.0) == float("inf")
+
+
+def test_jitter_takes_a_random_share_off_each_delay():
+    assert jittered(8.0, 0.0, lambda: 0.9) == 8.0
+    assert jittered(8.0, 1.0, lambda: 0.25) == 6.0  # full jitter: uniform in (0, 8]
+    assert jittered(8.0, 0.5, lambda: 0.5) == 6.0
+
+
+def test_a_jittered_schedule_is_exact_with_a_fixed_random_source():
+    scheduler = TestScheduler()
+    draws = iter([0.5, 0.0, 0.75])
+    attempts = Attempts(scheduler, lambda n: reactivex.throw(ConnectionLost("refused")))
+    notifier = backoff(scheduler, max_retries=3, jitter=1.0, rand=lambda: next(draws))
+    run(scheduler, attempts.observable().pipe(retry_when(notifier)), 100)
+    # delays 1*0.5, 2*1.0, 4*0.25
+    assert attempts.starts == [0, 0.5, 2.5, 3.5]
+
+
+def test_unlimited_retries_never_give_up_and_stay_capped():
+    scheduler = TestScheduler()
+    attempts = Attempts(scheduler, lambda n: reactivex.throw(ConnectionLost("refused")))
+    notifier = backoff(scheduler, max_retries=None, max_delay=10)
+    messages = run(scheduler, attempts.observable().pipe(retry_when(notifier)), 10_000)
+    assert messages == []
+    gaps = [b - a for a, b in zip(attempts.starts, attempts.starts[1:], strict=False)]
+    assert gaps[:5] == [1, 2, 4, 8, 10]
+    assert set(gaps[4:]) == {10}
+    assert len(attempts.starts) > 900
 
 
 def test_values_pass_through_and_retries_resubscribe():
