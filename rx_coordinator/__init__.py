@@ -1,5 +1,6 @@
 """Stream Video's coordinator WebSocket as a ReactiveX Observable of typed events."""
 
+from ._listen import EventStream
 from ._version import __version__
 from .client import EventHandler, StreamAPIWS, TokenProvider
 from .errors import (
@@ -9,6 +10,7 @@ from .errors import (
     StreamWSConnectionError,
     StreamWSException,
     StreamWSMaxRetriesExceeded,
+    StreamWSOverflowError,
     StreamWSTokenProviderError,
 )
 from .events import (
@@ -31,6 +33,7 @@ __all__ = [
     "ConnectionState",
     "Event",
     "EventHandler",
+    "EventStream",
     "GenericEvent",
     "HealthCheckEvent",
     "StreamAPIError",
@@ -39,6 +42,7 @@ __all__ = [
     "StreamWSConnectionError",
     "StreamWSException",
     "StreamWSMaxRetriesExceeded",
+    "StreamWSOverflowError",
     "StreamWSTokenProviderError",
     "TokenProvider",
     "TypedEvent",

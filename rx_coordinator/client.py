@@ -24,6 +24,8 @@ from reactivex.disposable import Disposable, SerialDisposable
 
 from . import protocol
 from ._hub import Hub, StateHub
+from ._listen import EventStream
+from ._match import Selector
 from ._redact import RedactingLogger
 from ._tasks import TaskSet, from_coroutine
 from .errors import (
@@ -34,7 +36,7 @@ from .errors import (
     StreamWSTokenProviderError,
 )
 from .events import Event
-from .operators import exponential_backoff, retry_when
+from .operators import exponential_backoff, of_type, retry_when
 from .rest import RestClient, is_permanent
 from .scheduling import LoopScheduler
 from .session import Connected, attempt, connection_id_of, when_connected
@@ -49,6 +51,8 @@ TokenProvider = Callable[[], Awaitable[str] | str]
 """Gives a fresh user token: a function or a coroutine function of no argument."""
 
 _H = TypeVar("_H", bound=EventHandler)
+_E = TypeVar("_E", bound=Event)
+_E2 = TypeVar("_E2", bound=Event)
 
 
 class StreamAPIWS:
@@ -83,6 +87,9 @@ class StreamAPIWS:
             so that many clients dropped at once do not all come back at once.
         jitter_random: the random source for ``jitter``, uniform in ``[0, 1)``
             (``random.random`` by default); give a fixed one in tests.
+        max_pending_handlers: how many coroutine ``on()`` handler calls may run at once;
+            beyond it, a call is skipped and logged at ERROR (with a count when calls
+            run again), so slow handlers cannot pile up tasks without bound.
         max_size: the largest inbound frame accepted, in bytes (``None``: no limit). A larger
             one is a protocol error of that connection, which is then reconnected.
         logger: where records go; by default ``logging.getLogger("rx_coordinator.client")``.
@@ -113,6 +120,7 @@ class StreamAPIWS:
         backoff_max: float | None = 60.0,
         jitter: float = 0.0,
         jitter_random: Callable[[], float] | None = None,
+        max_pending_handlers: int = 1000,
         max_size: int | None = 2**20,
         logger: logging.Logger | None = None,
         scheduler: abc.SchedulerBase | None = None,
@@ -145,6 +153,14 @@ class StreamAPIWS:
         _check_number("jitter", jitter, minimum=0.0)
         if jitter > 1:
             raise ValueError(f"jitter must be between 0 and 1, got {jitter!r}")
+        if (
+            isinstance(max_pending_handlers, bool)
+            or not isinstance(max_pending_handlers, int)
+            or max_pending_handlers < 1
+        ):
+            raise ValueError(
+                f"max_pending_handlers must be a positive integer, got {max_pending_handlers!r}"
+            )
         if jitter_random is not None and not callable(jitter_random):
             raise TypeError(f"jitter_random must be callable, got {jitter_random!r}")
         _check_number("backoff_base", backoff_base, minimum=0.0)
@@ -172,6 +188,9 @@ class StreamAPIWS:
         self._backoff_max = None if backoff_max is None else float(backoff_max)
         self._jitter = float(jitter)
         self._jitter_random = jitter_random or random.random
+        self._max_pending_handlers = max_pending_handlers
+        self._pending_handlers = 0
+        self._skipped_handlers = 0
         self._max_size = max_size
         self._logger = logger or logging.getLogger(__name__)
         self._ws_logger = RedactingLogger(self._logger.getChild("websockets"), lambda: self._token)
@@ -343,6 +362,43 @@ class StreamAPIWS:
         connection until it ends. Unwatching a call that is not watched does nothing.
         """
         self._watched.pop(protocol.call_cid(call, call_id), None)
+
+    @overload
+    def listen(self, *, maxsize: int = ...) -> EventStream[Event]: ...
+
+    @overload
+    def listen(self, first: type[_E], /, *, maxsize: int = ...) -> EventStream[_E]: ...
+
+    @overload
+    def listen(
+        self, first: type[_E], second: type[_E2], /, *, maxsize: int = ...
+    ) -> EventStream[_E | _E2]: ...
+
+    @overload
+    def listen(self, *selectors: Selector, maxsize: int = ...) -> EventStream[Event]: ...
+
+    def listen(self, *selectors: Selector, maxsize: int = 1000) -> EventStream[Any]:
+        """The events (those matching ``selectors``, as in :func:`of_type`), to ``async for``.
+
+        The safe path for slow consumers: a subscriber of :attr:`events` runs in the
+        socket's turn, so one that blocks stalls the loop, heartbeat included. Here events
+        wait in a buffer of ``maxsize``; a consumer that falls further behind gets
+        :class:`~rx_coordinator.errors.StreamWSOverflowError` after the kept events, never
+        a silent gap and never unbounded memory::
+
+            async with client.listen("call.session_*") as stream:
+                async for event in stream:
+                    await store(event)
+
+        Listening starts at once (before the first ``await``); the iteration ends when
+        :attr:`events` completes and raises its error when it fails.
+
+        Raises:
+            ValueError: ``maxsize`` is not a positive integer, or a selector is empty.
+            TypeError: a selector is neither a string nor an event class.
+        """
+        source = self._events.pipe(of_type(*selectors)) if selectors else self._events
+        return EventStream(source, maxsize)
 
     async def __aenter__(self) -> StreamAPIWS:
         await self.connect()
@@ -541,9 +597,31 @@ class StreamAPIWS:
                 self._logger.exception("handler %r raised on a %s event", handler, event.type)
                 continue
             if inspect.isawaitable(result):
-                self._tasks.spawn(
-                    self._run_handler(handler, event, result), name="rx_coordinator.handler"
+                self._schedule_handler(handler, event, result)
+
+    def _schedule_handler(
+        self, handler: EventHandler, event: Event, pending: Awaitable[None]
+    ) -> None:
+        if self._pending_handlers >= self._max_pending_handlers:
+            if inspect.iscoroutine(pending):
+                pending.close()  # never awaited: close it rather than leak a warning
+            if not self._skipped_handlers:
+                self._logger.error(
+                    "%d coroutine handler calls are still running: skipping %r for a %s "
+                    "event (and further calls until they catch up)",
+                    self._pending_handlers,
+                    handler,
+                    event.type,
                 )
+            self._skipped_handlers += 1
+            return
+        if self._skipped_handlers:
+            self._logger.error(
+                "handlers caught up; %d handler calls were skipped", self._skipped_handlers
+            )
+            self._skipped_handlers = 0
+        self._pending_handlers += 1
+        self._tasks.spawn(self._run_handler(handler, event, pending), name="rx_coordinator.handler")
 
     async def _run_handler(
         self, handler: EventHandler, event: Event, pending: Awaitable[None]
@@ -552,6 +630,8 @@ class StreamAPIWS:
             await pending
         except Exception:
             self._logger.exception("handler %r raised on a %s event", handler, event.type)
+        finally:
+            self._pending_handlers -= 1
 
 
 def _check_text(name: str, value: Any) -> None:

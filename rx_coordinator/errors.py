@@ -14,6 +14,7 @@ __all__ = [
     "StreamWSConnectionError",
     "StreamWSException",
     "StreamWSMaxRetriesExceeded",
+    "StreamWSOverflowError",
     "StreamWSTokenProviderError",
 ]
 
@@ -55,6 +56,14 @@ class StreamAPIError(StreamWSException):
         self.code = code
         self.message = message
         super().__init__(f"HTTP {status_code} (code {code}): {message}")
+
+
+class StreamWSOverflowError(StreamWSException):
+    """A consumer of ``client.listen()`` fell further behind than its ``maxsize``.
+
+    Raised in the consumer after the events that were kept, so it knows exactly where
+    events started to be missed.
+    """
 
 
 class StreamWSTokenProviderError(StreamWSException):
