@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from typing import Generic, TypeVar
 
-from reactivex import abc
-from reactivex.subject import BehaviorSubject, Subject
+from reactivex import Observable, abc
+from reactivex.disposable import Disposable
+from reactivex.subject import BehaviorSubject
 
 _T = TypeVar("_T")
 
@@ -48,17 +49,60 @@ class _Isolated(abc.ObserverBase[_T], Generic[_T]):
             self._logger.exception("a subscriber raised while handling completion")
 
 
-class Hub(Subject[_T]):
-    """A hot ``Subject`` whose subscribers are isolated from each other and from the producer."""
+class Hub(Observable[_T], abc.ObserverBase[_T]):
+    """A hot subject whose subscribers are isolated from each other and from the producer.
+
+    Lighter than reactivex's ``Subject`` on the per-event path: everything runs on one
+    event loop, so there is no lock, and the subscribers are a tuple replaced on
+    (un)subscription rather than a list copied on every event. A subscriber that comes
+    after the end is told at once (completion or the error), as with ``Subject``.
+    """
 
     def __init__(self, logger: logging.Logger) -> None:
         super().__init__()
         self._logger = logger
+        self._observers: tuple[_Isolated[_T], ...] = ()
+        self.is_stopped = False
+        self._error: Exception | None = None
 
     def _subscribe_core(
         self, observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None = None
     ) -> abc.DisposableBase:
-        return super()._subscribe_core(_Isolated(observer, self._logger), scheduler)
+        isolated = _Isolated(observer, self._logger)
+        if self.is_stopped:
+            if self._error is not None:
+                isolated.on_error(self._error)
+            else:
+                isolated.on_completed()
+            return Disposable()
+        self._observers = (*self._observers, isolated)
+
+        def unsubscribe() -> None:
+            self._observers = tuple(o for o in self._observers if o is not isolated)
+
+        return Disposable(unsubscribe)
+
+    def on_next(self, value: _T) -> None:
+        """Send ``value`` to every subscriber."""
+        if not self.is_stopped:
+            for observer in self._observers:
+                observer.on_next(value)
+
+    def on_error(self, error: Exception) -> None:
+        """End every subscription with ``error``."""
+        if not self.is_stopped:
+            self.is_stopped, self._error = True, error
+            observers, self._observers = self._observers, ()
+            for observer in observers:
+                observer.on_error(error)
+
+    def on_completed(self) -> None:
+        """Complete every subscription."""
+        if not self.is_stopped:
+            self.is_stopped = True
+            observers, self._observers = self._observers, ()
+            for observer in observers:
+                observer.on_completed()
 
 
 class StateHub(BehaviorSubject[_T]):

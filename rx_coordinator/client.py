@@ -9,6 +9,7 @@ subscribers through an isolating subject.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import inspect
 import logging
 import math
@@ -252,8 +253,6 @@ class StreamAPIWS:
             raise RuntimeError(f"connect() called while {current.value}; disconnect() first")
         if not self._token:
             await self._fetch_token()
-        if self._rest is None:
-            self._rest = RestClient(self._rest_base, self._api_key, lambda: self._token)
         loop = asyncio.get_running_loop()
         scheduler = self._scheduler or LoopScheduler(loop)
         if self._hub.is_stopped:
@@ -349,10 +348,22 @@ class StreamAPIWS:
         current = self._state.value
         if current in (ConnectionState.DISCONNECTED, ConnectionState.FAILED):
             raise RuntimeError(f"watch() called while {current.value}; connect() first")
-        if current is ConnectionState.CONNECTED and self._connection_id and self._rest:
-            await self._rest.get_call(cid, self._connection_id)
-            self._logger.info("watching %s", cid)
+        connection_id = self._connection_id
+        added = cid not in self._watched
+        # Listed first, so that a reconnect during the request watches it again.
         self._watched[cid] = None
+        if current is not ConnectionState.CONNECTED or connection_id is None:
+            return
+        rest = await self._rest_client()
+        try:
+            await rest.get_call(cid, connection_id)
+        except Exception:
+            if self._connection_id == connection_id and added:
+                self._watched.pop(cid, None)  # refused on this very connection
+            if self._connection_id == connection_id:
+                raise
+            # The connection changed meanwhile: watching it on the new one covers the call.
+        self._logger.info("watching %s", cid)
 
     async def unwatch(self, call: str, call_id: str | None = None) -> None:
         """Stop watching a call: it is not watched again after the next reconnect.
@@ -458,6 +469,15 @@ class StreamAPIWS:
 
     # -- watched calls --------------------------------------------------------------------
 
+    async def _rest_client(self) -> RestClient:
+        # Made at the first watch: a client that never watches never loads httpx, and the
+        # import (about half a second) runs in a thread so that the loop keeps serving.
+        if self._rest is None:
+            await asyncio.to_thread(importlib.import_module, "httpx")
+            if self._rest is None:
+                self._rest = RestClient(self._rest_base, self._api_key, lambda: self._token)
+        return self._rest
+
     def _prepare(self, event: Connected) -> Observable[None]:
         """Watch the watched calls on a new connection (nothing to do: ready at once)."""
         connection_id = connection_id_of(event)
@@ -473,11 +493,11 @@ class StreamAPIWS:
         A call the API refuses for good (404, 403, ...) is dropped with a WARNING; any
         other failure fails the connection, which is then retried with the backoff.
         """
-        assert self._rest is not None
+        rest = await self._rest_client()
         done: set[str] = set()
         while pending := [cid for cid in self._watched if cid not in done]:
             results = await asyncio.gather(
-                *(self._rest.get_call(cid, connection_id) for cid in pending),
+                *(rest.get_call(cid, connection_id) for cid in pending),
                 return_exceptions=True,
             )
             failures: list[BaseException] = []

@@ -10,8 +10,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
-from datetime import timedelta
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, cast, overload
 
 from reactivex import Observable, abc
 from reactivex import operators as ops
@@ -187,6 +186,14 @@ def exponential_backoff(
     return notifier
 
 
+def _seconds(scheduler: abc.SchedulerBase) -> Callable[[], float]:
+    """The scheduler's clock in seconds, as cheaply as it can be read (once per frame)."""
+    monotonic = getattr(scheduler, "monotonic", None)
+    if callable(monotonic):
+        return cast("Callable[[], float]", monotonic)
+    return lambda: scheduler.now.timestamp()
+
+
 def liveness_timeout(
     timeout: float,
     scheduler: abc.SchedulerBase,
@@ -199,19 +206,19 @@ def liveness_timeout(
     an item only records the time; the single timer, when it fires early, re-arms for
     the remainder.
     """
-    span = timedelta(seconds=timeout)
+    clock = _seconds(scheduler)
 
     def _liveness(source: Observable[_T]) -> Observable[_T]:
         def subscribe(
             observer: abc.ObserverBase[_T], subscribe_scheduler: abc.SchedulerBase | None = None
         ) -> abc.DisposableBase:
-            last_seen = scheduler.now
+            last_seen = clock()
             timer = SerialDisposable()
             upstream = SingleAssignmentDisposable()
 
             def check(_s: abc.SchedulerBase, _st: Any = None) -> None:
-                remaining = last_seen + span - scheduler.now
-                if remaining > timedelta(0):
+                remaining = last_seen + timeout - clock()
+                if remaining > 0:
                     timer.disposable = scheduler.schedule_relative(remaining, check)
                     return
                 upstream.dispose()
@@ -219,7 +226,7 @@ def liveness_timeout(
 
             def on_next(item: _T) -> None:
                 nonlocal last_seen
-                last_seen = scheduler.now
+                last_seen = clock()
                 observer.on_next(item)
 
             def on_error(exc: Exception) -> None:
@@ -230,7 +237,7 @@ def liveness_timeout(
                 timer.dispose()
                 observer.on_completed()
 
-            timer.disposable = scheduler.schedule_relative(span, check)
+            timer.disposable = scheduler.schedule_relative(timeout, check)
             upstream.disposable = source.subscribe(
                 on_next, on_error, on_completed, scheduler=subscribe_scheduler
             )
