@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import multiprocessing
 import os
 import platform
@@ -58,6 +60,7 @@ def _serve(ready: Any, mode: str, count: int, interval: float) -> None:
     import time
 
     from websockets.asyncio.server import serve
+    from websockets.exceptions import ConnectionClosed
 
     _pin(-1)  # the last CPU; the client takes the first
 
@@ -65,7 +68,13 @@ def _serve(ready: Any, mode: str, count: int, interval: float) -> None:
     ok = json.dumps(payloads.connection_ok("bench", payloads.own_user("alice")))
     check = json.dumps(payloads.health_check("bench"))
 
+    logging.getLogger("websockets").setLevel(logging.CRITICAL)  # clients leave abruptly
+
     async def handler(ws: Any) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            await serve_one(ws)
+
+    async def serve_one(ws: Any) -> None:
         await ws.recv()
         await ws.send(ok)
         if mode == "burst":

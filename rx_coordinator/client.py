@@ -254,7 +254,7 @@ class StreamAPIWS:
         if not self._token:
             await self._fetch_token()
         loop = asyncio.get_running_loop()
-        scheduler = self._scheduler or LoopScheduler(loop)
+        scheduler = self._scheduler or LoopScheduler.for_loop(loop)
         if self._hub.is_stopped:
             self._hub = Hub(self._logger)
         self._established = False
@@ -267,6 +267,7 @@ class StreamAPIWS:
         )
         try:
             connected: Connected = await first
+            self._first = None  # the event is the caller's now; do not keep it alive here
         except asyncio.CancelledError:
             await self.disconnect()
             raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from datetime import UTC, datetime, timedelta
 
 from reactivex.scheduler.eventloop import AsyncIOScheduler
@@ -10,6 +11,9 @@ from reactivex.scheduler.eventloop import AsyncIOScheduler
 __all__ = ["LoopScheduler"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SHARED: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopScheduler] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class LoopScheduler(AsyncIOScheduler):
@@ -22,6 +26,14 @@ class LoopScheduler(AsyncIOScheduler):
 
     def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         super().__init__(loop or asyncio.get_running_loop())
+
+    @classmethod
+    def for_loop(cls, loop: asyncio.AbstractEventLoop) -> LoopScheduler:
+        """The scheduler of ``loop``, shared by every client on it (it holds no state)."""
+        scheduler = _SHARED.get(loop)
+        if scheduler is None:
+            scheduler = _SHARED[loop] = cls(loop)
+        return scheduler
 
     def monotonic(self) -> float:
         """The loop's monotonic time in seconds: what ``now`` says, without a datetime."""

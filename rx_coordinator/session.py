@@ -10,11 +10,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-import reactivex
 from reactivex import Observable, abc
-from reactivex import operators as ops
-from reactivex.disposable import CompositeDisposable, SingleAssignmentDisposable
-from reactivex.subject import Subject
+from reactivex.disposable import (
+    CompositeDisposable,
+    Disposable,
+    SerialDisposable,
+    SingleAssignmentDisposable,
+)
 
 from . import protocol
 from .errors import ConnectionLost
@@ -176,6 +178,46 @@ def when_connected(
     return _when_connected
 
 
+class Heartbeat:
+    """Health-check frames every ``interval`` seconds, from :meth:`start` on.
+
+    ``frames`` is the Observable the socket sends; :meth:`start` (at ``connection.ok``)
+    begins the schedule. One periodic timer, rather than an operator chain: every
+    connection carries one, so it is kept small.
+    """
+
+    __slots__ = ("_frame", "_interval", "_observer", "_scheduler", "_timer", "frames")
+
+    def __init__(self, frame: str, interval: float, scheduler: abc.SchedulerBase) -> None:
+        self._frame = frame
+        self._interval = interval
+        self._scheduler = scheduler
+        self._observer: abc.ObserverBase[str] | None = None
+        self._timer = SerialDisposable()
+        self.frames: Observable[str] = Observable(self._subscribe)
+
+    def _subscribe(
+        self, observer: abc.ObserverBase[str], _: abc.SchedulerBase | None = None
+    ) -> abc.DisposableBase:
+        self._observer = observer
+
+        def stop() -> None:
+            self._observer = None
+            self._timer.dispose()
+
+        return Disposable(stop)
+
+    def start(self, _: Any = None) -> None:
+        """Begin sending, one frame per interval (a second call changes nothing)."""
+        if self._observer is not None and self._timer.disposable is None:
+            self._timer.disposable = self._scheduler.schedule_relative(self._interval, self._beat)
+
+    def _beat(self, _scheduler: abc.SchedulerBase, _state: Any = None) -> None:
+        if self._observer is not None:
+            self._timer.disposable = self._scheduler.schedule_relative(self._interval, self._beat)
+            self._observer.on_next(self._frame)
+
+
 def attempt(
     *,
     url: str,
@@ -195,17 +237,15 @@ def attempt(
     from subscription and from every inbound frame of any kind, fails it. The heartbeat
     starts at ``connection.ok``: nothing but the auth frame is sent before it.
     """
-    heartbeat = protocol.health_check_frame(protocol.new_client_id(user_id))
-    connected: Subject[Connected] = Subject()
-    outbound = connected.pipe(
-        ops.take(1),
-        ops.flat_map(lambda _: reactivex.interval(healthcheck_interval, scheduler=scheduler)),
-        ops.map(lambda _: heartbeat),
+    heartbeat = Heartbeat(
+        protocol.health_check_frame(protocol.new_client_id(user_id)),
+        healthcheck_interval,
+        scheduler,
     )
     frames = websocket(
         url,
         protocol.auth_frame(token, user_id),
-        outbound,
+        heartbeat.frames,
         tasks=tasks,
         open_timeout=healthcheck_timeout,
         max_size=max_size,
@@ -218,5 +258,5 @@ def attempt(
             lambda: ConnectionLost(f"no frame received for {healthcheck_timeout:g} s"),
         ),
         decode_frames(logger),
-        handshake(scheduler, connected.on_next),
+        handshake(scheduler, heartbeat.start),
     )

@@ -1,0 +1,139 @@
+"""Memory: resident memory per connected, heartbeating client, against bare connections.
+
+Run from the repository root::
+
+    uv run python benchmarks/memory.py [--clients 1000]
+
+One server process holds every connection (it answers auth and heartbeats). Each variant
+runs in a fresh process of its own, which measures its resident memory once its modules
+are loaded and again with ``--clients`` connections open, heartbeating (every second
+here) for a few seconds:
+
+- bare: per connection, a websockets connection, a reader task that ``json.loads`` every
+  frame, and a heartbeat task;
+- ours: per connection, a connected ``StreamAPIWS`` with one subscriber of ``events``.
+
+It prints kilobytes per connection for each and the ratio (below 1.5 is the target).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from _common import frame_server, machine
+
+HEARTBEAT = 1.0
+SETTLE = 3.0  # seconds of heartbeats before the second measure
+
+
+def rss_kib() -> int:
+    """This process's resident memory now, in KiB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+async def bare_clients(uri: str, count: int) -> list[Any]:
+    from websockets.asyncio.client import connect
+
+    async def one() -> Any:
+        ws = await connect(uri, compression=None, ping_interval=None)
+        await ws.send(json.dumps({"token": "t", "user_details": {"id": "alice"}}))
+        await ws.recv()
+
+        async def read() -> None:
+            async for message in ws:
+                json.loads(message)
+
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(HEARTBEAT)
+                await ws.send('[{"type": "health.check", "client_id": "alice--x"}]')
+
+        return ws, asyncio.create_task(read()), asyncio.create_task(beat())
+
+    held = []
+    for start in range(0, count, 100):
+        held += await asyncio.gather(*(one() for _ in range(start, min(count, start + 100))))
+    return held
+
+
+async def our_clients(uri: str, count: int) -> list[Any]:
+    from rx_coordinator import StreamAPIWS
+
+    async def one() -> Any:
+        client = StreamAPIWS(
+            "key",
+            "token",
+            "alice",
+            uri=uri,
+            healthcheck_interval=HEARTBEAT,
+            healthcheck_timeout=HEARTBEAT * 3,
+        )
+        client.events.subscribe(lambda event: None)
+        await client.connect()
+        return client
+
+    held = []
+    for start in range(0, count, 100):
+        held += await asyncio.gather(*(one() for _ in range(start, min(count, start + 100))))
+    return held
+
+
+async def child(kind: str, uri: str, count: int) -> dict[str, float]:
+    import websockets.asyncio.client  # noqa: F401  # both variants load their modules first
+
+    import rx_coordinator  # noqa: F401
+
+    before = rss_kib()
+    held = await (bare_clients if kind == "bare" else our_clients)(uri, count)
+    await asyncio.sleep(SETTLE)
+    after = rss_kib()
+    assert len(held) == count
+    return {"before": before, "after": after, "per_connection": (after - before) / count}
+
+
+def measure(kind: str, uri: str, count: int) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--uri", uri, "--clients", str(count)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print KiB per connection for both, and the ratio."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=1000, help="connections per variant")
+    parser.add_argument("--child", choices=["bare", "ours"], help=argparse.SUPPRESS)
+    parser.add_argument("--uri", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(asyncio.run(child(args.child, args.uri, args.clients))))
+        return 0
+    results = {}
+    for kind in ("bare", "ours"):
+        with frame_server("idle") as uri:
+            results[kind] = measure(kind, uri, args.clients)
+    print(machine())
+    print(f"{args.clients:,} connections, heartbeating every {HEARTBEAT:g} s")
+    for kind, label in (("bare", "bare websockets"), ("ours", "StreamAPIWS")):
+        r = results[kind]
+        print(f"{label:16} {r['per_connection']:8.1f} KiB per connection")
+    ratio = results["ours"]["per_connection"] / results["bare"]["per_connection"]
+    print(f"ratio (ours / bare): {ratio:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
