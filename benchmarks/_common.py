@@ -55,14 +55,15 @@ def _serve(ready: Any, mode: str, count: int, interval: float) -> None:
     """The server process: answer auth with connection.ok, then send frames.
 
     ``burst``: ``count`` frames at once. ``paced``: one frame every ``interval`` seconds,
-    each carrying its send time (``time.perf_counter`` is system-wide on Linux).
+    each carrying its send time in ``participant.user.custom.sent`` (``time.perf_counter``
+    is the same clock in every process on Linux). ``idle``: no frames.
     """
     import time
 
     from websockets.asyncio.server import serve
     from websockets.exceptions import ConnectionClosed
 
-    _pin(-1)  # the last CPU; the client takes the first
+    pin_server()
 
     frame = joined_frame()
     ok = json.dumps(payloads.connection_ok("bench", payloads.own_user("alice")))
@@ -83,8 +84,9 @@ def _serve(ready: Any, mode: str, count: int, interval: float) -> None:
         elif mode == "paced":
             for _ in range(count):
                 await asyncio.sleep(interval)
-                stamped = frame[:-1] + f', "sent": {time.perf_counter()!r}}}'
-                await ws.send(stamped)
+                # In the user's "custom" data: a field both peers can read.
+                stamp = f'"custom": {{"sent": {time.perf_counter()!r}}}'
+                await ws.send(frame.replace('"custom": {}', stamp, 1))
         async for message in ws:  # idle: answer heartbeats
             if "health.check" in str(message):
                 await ws.send(check)
@@ -102,6 +104,11 @@ def _pin(index: int) -> None:
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
     if len(cpus) > 1:
         os.sched_setaffinity(0, {cpus[index]})
+
+
+def pin_server() -> None:
+    """Keep a server process on the last CPU (the client has the first)."""
+    _pin(-1)
 
 
 def pin_client() -> None:

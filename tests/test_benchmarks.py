@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -22,3 +23,15 @@ def test_decode_benchmark_prints_a_ratio_per_frame(capsys):
     rows = capsys.readouterr().out.splitlines()[2:]
     assert [row.split()[0] for row in rows] == ["call.session_participant_joined", "call.created"]
     assert all(float(row.split()[-1]) > 0 for row in rows)
+
+
+def test_throughput_and_latency_benchmarks_print_their_ratios(capsys, monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))  # they import their shared _common module
+    cpus = os.sched_getaffinity(0)
+    try:
+        assert load("throughput").main(["--events", "300", "--rounds", "1"]) == 0
+        assert "ratio (ours / bare, CPU):" in capsys.readouterr().out
+        assert load("latency").main(["--events", "60", "--interval", "0.001"]) == 0
+        assert "added by the client" in capsys.readouterr().out
+    finally:
+        os.sched_setaffinity(0, cpus)  # the benchmarks pin themselves to one CPU
