@@ -357,12 +357,14 @@ class FakeCoordinator:
             await self._live.wait_for(lambda: bool(self._authenticated()))
             return self._authenticated()[-1]
 
-    async def wait_scenario(self, timeout: float | None = None) -> None:
-        """Wait until the scenario has been played through once (re-raising its error)."""
+    async def wait_scenario(self, timeout: float | None = None, settle: float = 0.05) -> None:
+        """Wait until the scenario has been played through once (re-raising its error),
+        then ``settle`` seconds more, for local clients to read its last frames."""
         if self._scenario_done is None:
             raise RuntimeError("no scenario is playing: give scenario= and start the fake")
         async with asyncio.timeout(timeout):
             await asyncio.shield(self._scenario_done)
+        await asyncio.sleep(settle)
 
     @property
     def stage(self) -> Stage:
