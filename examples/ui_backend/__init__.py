@@ -1,0 +1,1 @@
+"""A reactive UI backend: the coordinator's events and states, pushed to a browser page."""

@@ -1,0 +1,39 @@
+"""Run the UI backend: ``uv run python -m examples.ui_backend`` then open the printed URL.
+
+By default it plays ``call_lifecycle`` on the embedded coordinator, over and over. With
+``--api-key`` and ``--token`` (or ``--secret``) it connects to Stream instead and shows the
+call given with ``--call``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+from .app import create_app
+from .clients import DEMO_CALL, embedded, real
+
+
+def main() -> None:
+    """Parse the arguments and serve."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--speed", type=float, default=1.0, help="scenario speed (embedded)")
+    parser.add_argument("--api-key", help="connect to Stream with this API key")
+    parser.add_argument("--user-id", default="alice")
+    parser.add_argument("--token", help="a user token (or --secret)")
+    parser.add_argument("--secret", help="the app's secret, to make tokens")
+    parser.add_argument("--call", default=DEMO_CALL, help="the call to show, type:id")
+    args = parser.parse_args()
+    if args.api_key:
+        make = real(args.api_key, args.user_id, args.token, args.secret)
+    else:
+        make = embedded(args.speed)
+    print(f"open http://{args.host}:{args.port}/")
+    uvicorn.run(create_app(make, args.call), host=args.host, port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

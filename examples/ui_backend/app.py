@@ -1,0 +1,134 @@
+"""The backend: one coordinator client, Rx pipelines, and server-sent events per browser.
+
+Every browser tab opens ``/events`` (server-sent events) and receives, as JSON:
+
+- ``state``: the connection state (the current one first, then each change);
+- ``participants``: who is in the watched call (the current list first, then each change);
+- ``event``: each event of the watched call (its ``to_dict()``).
+
+Each tab reads through a bounded buffer (an ``EventStream``): a tab that cannot keep up
+gets an ``overflow`` message and its stream ends, rather than memory growing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import reactivex
+import reactivex.operators as ops
+from reactivex import Observable
+from reactivex.subject import BehaviorSubject
+from sse_starlette.sse import EventSourceResponse
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse
+from starlette.routing import Route
+
+from rx_coordinator import (
+    ConnectionState,
+    Event,
+    EventStream,
+    StreamAPIWS,
+    StreamWSOverflowError,
+    of_type,
+)
+from rx_coordinator.events import (
+    CallSessionParticipantJoinedEvent,
+    CallSessionParticipantLeftEvent,
+)
+
+PAGE = Path(__file__).parent / "static" / "index.html"
+BUFFER = 1000  # messages a tab may lag behind before it is disconnected
+
+
+Presence = CallSessionParticipantJoinedEvent | CallSessionParticipantLeftEvent
+Message = dict[str, Any]
+
+
+def step(present: frozenset[str], event: Presence) -> frozenset[str]:
+    """Who is in the call after ``event``."""
+    name = event.participant.user.name or event.participant.user.id
+    if isinstance(event, CallSessionParticipantJoinedEvent):
+        return present | {name}
+    return present - {name}
+
+
+def participants(events: Observable[Event]) -> Observable[list[str]]:
+    """Who is in the call, as a sorted list, after each join or leave."""
+    return events.pipe(
+        of_type(CallSessionParticipantJoinedEvent, CallSessionParticipantLeftEvent),
+        ops.scan(step, frozenset[str]()),
+        ops.map(sorted),
+    )
+
+
+def messages(
+    client: StreamAPIWS, present: BehaviorSubject[list[str]], cid: str
+) -> Observable[Message]:
+    """Everything a tab receives, as ``{"kind", "data"}`` messages."""
+
+    def of_call(event: Event) -> bool:
+        return event.to_dict().get("call_cid") == cid
+
+    def state(value: ConnectionState) -> Message:
+        return {"kind": "state", "data": value.value}
+
+    def people(names: list[str]) -> Message:
+        return {"kind": "participants", "data": names}
+
+    def event(value: Event) -> Message:
+        return {"kind": "event", "data": value.to_dict()}
+
+    return reactivex.merge(
+        client.state.pipe(ops.map(state)),
+        present.pipe(ops.map(people)),
+        client.events.pipe(ops.filter(of_call), ops.map(event)),
+    )
+
+
+def create_app(
+    make_client: Callable[[], contextlib.AbstractAsyncContextManager[StreamAPIWS]], cid: str
+) -> Starlette:
+    """The app; ``make_client`` is an async context manager giving a connected client.
+
+    ``make_client()`` is entered when the app starts (its client is connected and watches
+    ``cid``) and left when the app stops.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with make_client() as client:
+            present: BehaviorSubject[list[str]] = BehaviorSubject([])
+            participants(client.events).subscribe(present.on_next)
+            app.state.client = client
+            app.state.present = present
+            await client.watch(cid)
+            yield
+
+    async def page(request: Request) -> FileResponse:
+        return FileResponse(PAGE)
+
+    async def events(request: Request) -> EventSourceResponse:
+        stream = EventStream(
+            messages(request.app.state.client, request.app.state.present, cid), maxsize=BUFFER
+        )
+
+        async def send() -> AsyncIterator[dict[str, str]]:
+            async with stream:
+                try:
+                    async for message in stream:
+                        yield {"event": message["kind"], "data": json.dumps(message["data"])}
+                except StreamWSOverflowError as error:
+                    yield {"event": "overflow", "data": json.dumps(str(error))}
+
+        return EventSourceResponse(send(), ping=15)
+
+    return Starlette(
+        routes=[Route("/", page), Route("/events", events)],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,80 @@
+"""The UI backend example, in a real browser: participants come and go, the reconnect shows."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+from collections.abc import AsyncIterator
+
+import pytest
+import uvicorn
+
+from examples.ui_backend.app import create_app
+from examples.ui_backend.clients import DEMO_CALL, embedded
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# As the machine's notes advise: no sandbox as root, and no calls home on a closed network.
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="no Chromium here (.ci/run installs Debian's chromium; this machine could not)",
+)
+
+
+@contextlib.asynccontextmanager
+async def serving(speed: float) -> AsyncIterator[str]:
+    config = uvicorn.Config(
+        create_app(embedded(speed), DEMO_CALL), host="127.0.0.1", port=0, log_level="error"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(10):
+            while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
+                await asyncio.sleep(0.02)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def test_the_page_shows_participants_come_and_go_and_the_reconnect():
+    from playwright.async_api import async_playwright
+
+    async with serving(speed=4) as url, async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = await browser.new_page()
+            await page.goto(url)
+            await page.wait_for_selector("#state.connected", timeout=10_000)
+            names = page.locator("#participants li")
+            await page.wait_for_function(
+                "document.querySelectorAll('#participants li').length === 3", timeout=20_000
+            )
+            assert sorted(await names.all_inner_texts()) == [
+                "Alice Liddell",
+                "Bob Builder",
+                "Carol Danvers",
+            ]
+            await page.wait_for_function(
+                "document.getElementById('history').textContent.includes('reconnecting')",
+                timeout=20_000,
+            )
+            await page.wait_for_function(
+                "document.querySelectorAll('#participants li').length === 0", timeout=20_000
+            )
+            assert "connected → reconnecting → connected" in await page.inner_text("#history")
+            assert "call.ended" in await page.inner_text("#log")
+        finally:
+            await browser.close()
