@@ -5,16 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "explore.ipynb"
 
 
+@pytest.mark.timeout(120)  # a kernel, pandas and matplotlib on a busy 2-core machine
 def test_the_notebook_runs_and_draws_its_plots():
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     NotebookClient(
         notebook,
-        timeout=60,
+        timeout=90,
         kernel_name="python3",
         resources={"metadata": {"path": str(NOTEBOOK.parent)}},
     ).execute()
