@@ -76,6 +76,9 @@ async def test_the_page_shows_participants_come_and_go_and_the_reconnect():
                 "document.querySelectorAll('#participants li').length === 0", timeout=30_000
             )
             assert "connected → reconnecting → connected" in await page.inner_text("#history")
-            assert "call.ended" in await page.inner_text("#log")
+            await page.wait_for_function(
+                "document.getElementById('log').textContent.includes('call.ended')",
+                timeout=30_000,
+            )
         finally:
             await browser.close()
