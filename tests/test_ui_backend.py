@@ -50,11 +50,19 @@ async def serving(speed: float) -> AsyncIterator[str]:
 
 
 @pytest.mark.timeout(120)  # a browser on a busy 2-core machine
+async def page_text(page) -> str:
+    """What the page shows, for an assertion's message."""
+    parts = [await page.inner_text(selector) for selector in ("#state", "#history", "#log")]
+    return " | ".join(parts)
+
+
 async def test_the_page_shows_participants_come_and_go_and_the_reconnect():
+    from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import async_playwright
 
     async with serving(speed=4) as url, async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = None
         try:
             page = await browser.new_page()
             await page.goto(url)
@@ -80,5 +88,8 @@ async def test_the_page_shows_participants_come_and_go_and_the_reconnect():
                 "document.getElementById('log').textContent.includes('call.ended')",
                 timeout=30_000,
             )
+        except (AssertionError, PlaywrightError) as error:
+            shown = await page_text(page) if page is not None else "no page"
+            raise AssertionError(f"{error}\nthe page showed: {shown}") from error
         finally:
             await browser.close()
