@@ -55,8 +55,7 @@ def decode(frame: str | bytes, logger: logging.Logger | None = None) -> Event | 
     except msgspec.ValidationError as error:
         reason = str(error)
     except msgspec.DecodeError:
-        (logger or _log).warning("skipping a frame that is not JSON: %s", preview(frame))
-        return None
+        reason = "not JSON"  # the generic decoder says so too, for bad frames only
     return _generic(frame, reason, logger or _log)
 
 

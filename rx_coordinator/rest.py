@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -14,8 +13,6 @@ if TYPE_CHECKING:
     import httpx
 
 __all__ = ["RestClient", "is_permanent"]
-
-_log = logging.getLogger(__name__)
 
 
 def is_permanent(error: BaseException) -> bool:
