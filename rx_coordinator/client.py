@@ -1,9 +1,8 @@
 """``StreamAPIWS``: the coordinator connection as a hot Observable of events.
 
-It composes the pieces: :func:`rx_coordinator.session.attempt` (one connection),
-resubscribed by :func:`rx_coordinator.operators.retry_when` under an
-:func:`rx_coordinator.operators.exponential_backoff` notifier, and fanned out to
-subscribers through an isolating subject.
+It composes the pieces: a :class:`rx_coordinator.session.Session` (connections one
+after another, with backoff), whose events are fanned out to subscribers through an
+isolating subject.
 """
 
 from __future__ import annotations
@@ -20,15 +19,14 @@ from typing import Any, TypeVar, overload
 
 import reactivex
 from reactivex import Observable, abc
-from reactivex import operators as ops
-from reactivex.disposable import Disposable, SerialDisposable
 
 from . import protocol
+from ._backoff import Backoff
 from ._hub import Hub, StateHub
 from ._listen import EventStream
 from ._match import Selector
 from ._redact import RedactingLogger
-from ._tasks import TaskSet, from_coroutine
+from ._tasks import TaskSet
 from .errors import (
     ConnectionLost,
     StreamWSAuthError,
@@ -37,10 +35,10 @@ from .errors import (
     StreamWSTokenProviderError,
 )
 from .events import Event
-from .operators import exponential_backoff, of_type, retry_when
+from .operators import of_type
 from .rest import RestClient, is_permanent
 from .scheduling import LoopScheduler
-from .session import Connected, attempt, connection_id_of, when_connected
+from .session import Connected, Job, Session, Settings, connection_id_of
 from .state import ConnectionState
 
 __all__ = ["EventHandler", "StreamAPIWS", "TokenProvider"]
@@ -202,11 +200,9 @@ class StreamAPIWS:
         self._state = StateHub(ConnectionState.DISCONNECTED, self._logger)
         self._handlers: dict[str, list[EventHandler]] = {}
         self._tasks = TaskSet(self._logger)
-        self._subscription = SerialDisposable()
+        self._session: Session | None = None
         self._first: asyncio.Future[Connected] | None = None
         self._connection_id: str | None = None
-        self._established = False
-        self._retry_attempt = 0
 
     # -- public API ---------------------------------------------------------------------
 
@@ -257,14 +253,11 @@ class StreamAPIWS:
         scheduler = self._scheduler or LoopScheduler.for_loop(loop)
         if self._hub.is_stopped:
             self._hub = Hub(self._logger)
-        self._established = False
         first = self._first = loop.create_future()
         self._set_state(ConnectionState.CONNECTING)
         self._logger.info("connecting to %s as user %s", self._uri, self._user_id)
-
-        self._subscription.disposable = self._session(scheduler).subscribe(
-            self._on_event, self._on_failure, self._on_completed
-        )
+        self._session = self._new_session(scheduler)
+        self._session.start()
         try:
             connected: Connected = await first
             self._first = None  # the event is the caller's now; do not keep it alive here
@@ -284,7 +277,9 @@ class StreamAPIWS:
         started (coroutine handlers included) and sets ``DISCONNECTED``. Safe to call twice,
         or before :meth:`connect`.
         """
-        self._subscription.disposable = Disposable()
+        if self._session is not None:
+            self._session.dispose()
+            self._session = None
         if self._first is not None and not self._first.done():
             self._first.set_exception(
                 StreamWSConnectionError("disconnect() was called before the connection was made")
@@ -430,43 +425,39 @@ class StreamAPIWS:
             f"state={self._state.value.value}>"
         )
 
-    def _session(self, scheduler: abc.SchedulerBase) -> Observable[Event]:
-        """Connection attempts, resubscribed with backoff until one fails for good."""
-        url = protocol.build_url(self._uri, self._api_key)
-        notifier = exponential_backoff(
+    def _new_session(self, scheduler: abc.SchedulerBase) -> Session:
+        """Connections one after another, with backoff, until one fails for good."""
+        settings = Settings(
+            url=protocol.build_url(self._uri, self._api_key),
+            user_id=self._user_id,
+            healthcheck_interval=self._healthcheck_interval,
+            healthcheck_timeout=self._healthcheck_timeout,
+            max_size=self._max_size,
+            tasks=self._tasks,
+            logger=self._logger,
+            ws_logger=self._ws_logger,
+        )
+        backoff = Backoff(
             max_retries=self._max_retries,
             base=self._backoff_base,
             factor=self._backoff_factor,
-            scheduler=scheduler,
-            is_retryable=self._is_retryable,
-            resets_budget=self._lived_long_enough,
-            on_retry=self._on_retry,
             max_delay=self._backoff_max,
             jitter=self._jitter,
             rand=self._jitter_random,
         )
-
-        def one_attempt(_: abc.SchedulerBase | None) -> Observable[Event]:
-            if self._established:
-                budget = "" if self._max_retries is None else f" of {self._max_retries}"
-                self._logger.info("reconnecting (attempt %d%s)", self._retry_attempt + 1, budget)
-            return attempt(
-                url=url,
-                token=self._token,
-                user_id=self._user_id,
-                scheduler=scheduler,
-                tasks=self._tasks,
-                healthcheck_interval=self._healthcheck_interval,
-                healthcheck_timeout=self._healthcheck_timeout,
-                max_size=self._max_size,
-                logger=self._logger,
-                ws_logger=self._ws_logger,
-            ).pipe(when_connected(self._prepare, self._on_ready))
-
-        attempts = reactivex.defer(one_attempt)
-        if self._token_provider is not None:
-            attempts = attempts.pipe(retry_when(self._refresh_expired_token))
-        return attempts.pipe(retry_when(notifier))
+        return Session(
+            settings,
+            scheduler,
+            backoff,
+            token=self._current_token,
+            on_connected=self._on_connected,
+            on_event=self._on_event,
+            prepare=self._prepare,
+            on_ready=self._on_ready,
+            fresh_token=self._fresh_token_for,
+            on_retry=self._on_retry,
+            on_failure=self._on_failure,
+        )
 
     # -- watched calls --------------------------------------------------------------------
 
@@ -479,14 +470,12 @@ class StreamAPIWS:
                 self._rest = RestClient(self._rest_base, self._api_key, lambda: self._token)
         return self._rest
 
-    def _prepare(self, event: Connected) -> Observable[None]:
-        """Watch the watched calls on a new connection (nothing to do: ready at once)."""
+    def _prepare(self, event: Connected) -> Job | None:
+        """Watch the watched calls on a new connection (``None``: nothing to do)."""
         connection_id = connection_id_of(event)
         if not self._watched or connection_id is None:
-            return reactivex.empty()
-        return from_coroutine(
-            self._tasks, lambda: self._rewatch(connection_id), name="rx_coordinator.rewatch"
-        )
+            return None
+        return lambda: self._rewatch(connection_id)
 
     async def _rewatch(self, connection_id: str) -> None:
         """Watch every watched call on ``connection_id``, including those added meanwhile.
@@ -519,27 +508,20 @@ class StreamAPIWS:
 
     # -- tokens ---------------------------------------------------------------------------
 
-    def _refresh_expired_token(self, errors: Observable[Exception]) -> Observable[str]:
-        """Notifier: a fresh token (then an immediate retry) for a first code 40 in a row."""
+    def _current_token(self) -> str:
+        return self._token
 
-        def refresh_or_fail(error: Exception) -> Observable[str]:
-            expired = isinstance(error, StreamWSAuthError) and error.code == protocol.TOKEN_EXPIRED
-            if not expired or self._refreshed_on_expiry:
-                return reactivex.throw(error)
-            self._logger.info("the token has expired; asking token_provider for a fresh one")
-            return self._fresh_token()
+    def _fresh_token_for(self, error: Exception) -> Job | None:
+        """A token fetch (then an immediate retry) for a first code 40 in a row."""
+        expired = isinstance(error, StreamWSAuthError) and error.code == protocol.TOKEN_EXPIRED
+        if not expired or self._token_provider is None or self._refreshed_on_expiry:
+            return None
+        self._logger.info("the token has expired; asking token_provider for a fresh one")
+        return self._refresh_after_expiry
 
-        return errors.pipe(ops.concat_map(refresh_or_fail))
-
-    def _fresh_token(self) -> Observable[str]:
-        """One token from the provider, fetched on subscription; disposal cancels it."""
-
-        async def fetch() -> str:
-            token = await self._fetch_token()
-            self._refreshed_on_expiry = True
-            return token
-
-        return from_coroutine(self._tasks, fetch, name="rx_coordinator.token")
+    async def _refresh_after_expiry(self) -> None:
+        await self._fetch_token()
+        self._refreshed_on_expiry = True
 
     async def _fetch_token(self) -> str:
         assert self._token_provider is not None
@@ -558,12 +540,13 @@ class StreamAPIWS:
 
     # -- the stream's callbacks -----------------------------------------------------------
 
+    def _on_connected(self, event: Connected) -> None:
+        self._connection_id = connection_id_of(event)
+        self._refreshed_on_expiry = False
+        self._logger.info("connected (connection_id %s)", self._connection_id)
+        self._on_event(event)
+
     def _on_event(self, event: Event) -> None:
-        connection_id = connection_id_of(event)
-        if connection_id is not None and isinstance(event, Connected):
-            self._connection_id = connection_id
-            self._refreshed_on_expiry = False
-            self._logger.info("connected (connection_id %s)", connection_id)
         self._hub.on_next(event)
         handlers = self._handlers.get(event.type)
         if handlers:
@@ -571,7 +554,6 @@ class StreamAPIWS:
 
     def _on_ready(self, event: Connected) -> None:
         """The connection is authenticated and its calls are watched again."""
-        self._established = True
         self._set_state(ConnectionState.CONNECTED)
         if self._first is not None and not self._first.done():
             self._first.set_result(event)
@@ -587,20 +569,7 @@ class StreamAPIWS:
             self._first.set_exception(error)
         self._hub.on_error(error)
 
-    def _on_completed(self) -> None:  # pragma: no cover - the attempt stream never completes
-        self._hub.on_completed()
-        self._set_state(ConnectionState.DISCONNECTED)
-
-    def _is_retryable(self, error: Exception) -> bool:
-        # Before the first connection.ok nothing is retried: connect() reports it.
-        return self._established and isinstance(error, ConnectionLost | StreamWSTokenProviderError)
-
-    def _lived_long_enough(self, error: Exception) -> bool:
-        uptime = getattr(error, "uptime", None)
-        return uptime is not None and uptime >= self._healthcheck_interval
-
     def _on_retry(self, attempt: int, delay: float, error: Exception) -> None:
-        self._retry_attempt = attempt
         self._connection_id = None
         self._set_state(ConnectionState.RECONNECTING)
         what = "connection lost" if attempt == 0 else f"reconnect attempt {attempt} failed"

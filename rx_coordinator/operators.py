@@ -7,10 +7,9 @@ with :class:`reactivex.testing.TestScheduler`.
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Callable
-from typing import Any, TypeVar, cast, overload
+from typing import Any, TypeVar, overload
 
 from reactivex import Observable, abc
 from reactivex import operators as ops
@@ -22,9 +21,10 @@ from reactivex.disposable import (
 )
 from reactivex.subject import Subject
 
+from ._backoff import Backoff, backoff_delay, jittered
 from ._event_base import Event
 from ._match import Selector, matcher
-from .errors import StreamWSMaxRetriesExceeded
+from ._timers import Deadline
 
 __all__ = [
     "Selector",
@@ -102,29 +102,6 @@ def retry_when(notifier: Notifier) -> Callable[[Observable[_T]], Observable[_T]]
     return _retry_when
 
 
-def backoff_delay(
-    attempt: int, base: float, factor: float, max_delay: float | None = None
-) -> float:
-    """Delay in seconds before reconnect attempt ``attempt`` (0-based).
-
-    ``base * factor**attempt``, at most ``max_delay``: 1, 2, 4, 8, 16 s with the defaults.
-    """
-    try:
-        delay = base * factor**attempt
-    except OverflowError:  # thousands of attempts with max_retries=None
-        delay = math.inf
-    return delay if max_delay is None else min(delay, max_delay)
-
-
-def jittered(delay: float, jitter: float, rand: Callable[[], float]) -> float:
-    """``delay`` less a random share of up to ``jitter`` of it.
-
-    ``rand()`` is uniform in ``[0, 1)``; ``jitter=1`` is "full jitter" (uniform in
-    ``(0, delay]``), ``jitter=0`` the exact delay.
-    """
-    return delay * (1.0 - jitter * rand())
-
-
 def exponential_backoff(
     *,
     max_retries: int | None,
@@ -154,24 +131,24 @@ def exponential_backoff(
         def subscribe(
             observer: abc.ObserverBase[int], _: abc.SchedulerBase | None = None
         ) -> abc.DisposableBase:
-            attempts = 0
+            policy = Backoff(
+                max_retries=max_retries,
+                base=base,
+                factor=factor,
+                max_delay=max_delay,
+                jitter=jitter,
+                rand=rand,
+            )
             timer = SerialDisposable()
 
             def on_error_item(error: Exception) -> None:
-                nonlocal attempts
-                if not is_retryable(error):
-                    observer.on_error(error)
+                try:
+                    attempt, delay = policy.retry(
+                        error, retryable=is_retryable(error), reset=resets_budget(error)
+                    )
+                except Exception as final:
+                    observer.on_error(final)
                     return
-                if resets_budget(error):
-                    attempts = 0
-                if max_retries is not None and attempts >= max_retries:
-                    given_up = StreamWSMaxRetriesExceeded(attempts)
-                    given_up.__cause__ = error
-                    observer.on_error(given_up)
-                    return
-                attempt = attempts
-                delay = jittered(backoff_delay(attempt, base, factor, max_delay), jitter, rand)
-                attempts += 1
                 if on_retry is not None:
                     on_retry(attempt, delay, error)
                 timer.disposable = scheduler.schedule_relative(
@@ -186,14 +163,6 @@ def exponential_backoff(
     return notifier
 
 
-def _seconds(scheduler: abc.SchedulerBase) -> Callable[[], float]:
-    """The scheduler's clock in seconds, as cheaply as it can be read (once per frame)."""
-    monotonic = getattr(scheduler, "monotonic", None)
-    if callable(monotonic):
-        return cast("Callable[[], float]", monotonic)
-    return lambda: scheduler.now.timestamp()
-
-
 def liveness_timeout(
     timeout: float,
     scheduler: abc.SchedulerBase,
@@ -206,42 +175,35 @@ def liveness_timeout(
     an item only records the time; the single timer, when it fires early, re-arms for
     the remainder.
     """
-    clock = _seconds(scheduler)
 
     def _liveness(source: Observable[_T]) -> Observable[_T]:
         def subscribe(
             observer: abc.ObserverBase[_T], subscribe_scheduler: abc.SchedulerBase | None = None
         ) -> abc.DisposableBase:
-            last_seen = clock()
-            timer = SerialDisposable()
             upstream = SingleAssignmentDisposable()
 
-            def check(_s: abc.SchedulerBase, _st: Any = None) -> None:
-                remaining = last_seen + timeout - clock()
-                if remaining > 0:
-                    timer.disposable = scheduler.schedule_relative(remaining, check)
-                    return
+            def expire() -> None:
                 upstream.dispose()
                 observer.on_error(error())
 
+            deadline = Deadline(timeout, scheduler, expire)
+
             def on_next(item: _T) -> None:
-                nonlocal last_seen
-                last_seen = clock()
+                deadline.touch()
                 observer.on_next(item)
 
             def on_error(exc: Exception) -> None:
-                timer.dispose()
+                deadline.dispose()
                 observer.on_error(exc)
 
             def on_completed() -> None:
-                timer.dispose()
+                deadline.dispose()
                 observer.on_completed()
 
-            timer.disposable = scheduler.schedule_relative(timeout, check)
             upstream.disposable = source.subscribe(
                 on_next, on_error, on_completed, scheduler=subscribe_scheduler
             )
-            return CompositeDisposable(upstream, timer)
+            return CompositeDisposable(upstream, deadline)
 
         return Observable(subscribe)
 

@@ -1,46 +1,46 @@
-"""One connection attempt as an Observable of events: socket, liveness, decoding, handshake.
+"""Connections one after another: the client's reconnect loop, on plain state.
 
-The client resubscribes to :func:`attempt` (through ``retry_when``) for every reconnect.
+A :class:`Connection` is one attempt: socket, liveness, decoding, handshake and heartbeat.
+A :class:`Session` opens one, and when it ends, opens the next after the
+:class:`~rx_coordinator._backoff.Backoff` delay, until an error is final. Both follow the
+rules of the pure operators in :mod:`rx_coordinator.operators` (``liveness_timeout``,
+``retry_when`` with ``exponential_backoff``), and share their policy objects
+(:class:`~rx_coordinator._timers.Deadline`, ``Backoff``); they are written as two objects
+rather than composed from operators because a client lives as long as its connection,
+services hold thousands, and each composed operator keeps a lock and several objects
+alive (about 30 KiB per client, twice what the socket itself takes).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeAlias
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
 
-from reactivex import Observable, abc
-from reactivex.disposable import (
-    CompositeDisposable,
-    Disposable,
-    SerialDisposable,
-    SingleAssignmentDisposable,
-)
+from reactivex import abc
 
 from . import protocol
-from .errors import ConnectionLost
+from ._backoff import Backoff
+from ._timers import Deadline, Periodic, clock_of
+from .errors import ConnectionLost, StreamWSTokenProviderError
 from .events import ConnectedEvent, Event, GenericEvent, decode
-from .operators import liveness_timeout
-from .transport import Frame, websocket
+from .transport import Frame, run
 
 if TYPE_CHECKING:
     from ._tasks import TaskSet
 
-__all__ = [
-    "Connected",
-    "attempt",
-    "connection_id_of",
-    "decode_frames",
-    "handshake",
-    "when_connected",
-]
+__all__ = ["Connected", "Connection", "Session", "Settings", "connection_id_of"]
 
 CONNECTED_TYPE = "connection.ok"
 
 Connected: TypeAlias = ConnectedEvent | GenericEvent
 """A ``connection.ok`` event: a :class:`ConnectedEvent`, or a :class:`GenericEvent` when the
 server's frame does not fit the spec (the connection is usable all the same)."""
+
+Job = Callable[[], Awaitable[object]]
+"""Work a session awaits between two steps (re-watching calls, fetching a token)."""
 
 
 def connection_id_of(event: Event) -> str | None:
@@ -53,210 +53,298 @@ def connection_id_of(event: Event) -> str | None:
     return None
 
 
-def decode_frames(logger: logging.Logger) -> Callable[[Observable[Frame]], Observable[Event]]:
-    """Decode each frame once; bad frames are logged (by :func:`decode`) and skipped."""
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What every connection of a session is made with."""
 
-    def _decode_frames(source: Observable[Frame]) -> Observable[Event]:
-        def subscribe(
-            observer: abc.ObserverBase[Event], scheduler: abc.SchedulerBase | None = None
-        ) -> abc.DisposableBase:
-            def on_next(frame: Frame) -> None:
-                # No frame logging here: websockets already logs every frame at DEBUG.
-                event = decode(frame, logger)
-                if event is not None:
-                    observer.on_next(event)
+    url: str
+    user_id: str
+    healthcheck_interval: float
+    healthcheck_timeout: float
+    max_size: int | None
+    tasks: TaskSet
+    logger: logging.Logger
+    ws_logger: logging.Logger | logging.LoggerAdapter[logging.Logger]
 
-            return source.subscribe(
-                on_next, observer.on_error, observer.on_completed, scheduler=scheduler
+
+class Connection(abc.DisposableBase):
+    """One connection attempt: open, authenticate, heartbeat, watch liveness, decode.
+
+    The socket opens at once; silence of ``healthcheck_timeout`` seconds, counted from
+    creation and from every inbound frame of any kind, ends it. The first event must be
+    ``connection.ok`` with a connection id (``connection.error`` ends it with
+    :class:`StreamWSAuthError`, anything else with :class:`ConnectionLost`); the heartbeat
+    starts then: nothing but the auth frame is sent before it. A :class:`ConnectionLost`
+    carries ``uptime``, the seconds since ``connection.ok``. The session hears of the
+    connection (:meth:`Session.connected`), of each later event, and of its end
+    (:meth:`Session.ended`) exactly once; disposing closes it and silences it.
+    """
+
+    __slots__ = (
+        "_connected_at",
+        "_deadline",
+        "_health_check",
+        "_heartbeat",
+        "_on_event",
+        "_send",
+        "_session",
+        "_task",
+    )
+
+    def __init__(self, session: Session, token: str) -> None:
+        settings = session.settings
+        self._session: Session | None = session
+        self._on_event = session.on_event
+        self._connected_at: float | None = None
+        self._send: Callable[[str], None] | None = None
+        self._heartbeat: Periodic | None = None
+        self._health_check = ""
+        self._deadline = Deadline(settings.healthcheck_timeout, session.scheduler, self._silent)
+        self._task: asyncio.Task[None] | None = settings.tasks.spawn(
+            run(
+                settings.url,
+                protocol.auth_frame(token, settings.user_id),
+                self,
+                tasks=settings.tasks,
+                open_timeout=settings.healthcheck_timeout,
+                max_size=settings.max_size,
+                logger=settings.ws_logger,
+            ),
+            name="rx_coordinator.transport",
+        )
+
+    # -- what the transport reports (a FrameSink) -----------------------------------------
+
+    def opened(self, send: Callable[[str], None]) -> None:
+        """The auth frame is sent; ``send`` sends the heartbeat later."""
+        self._send = send
+
+    def received(self, frame: Frame) -> None:
+        """One inbound frame: proof of life, then an event (bad frames are skipped)."""
+        session = self._session
+        if session is None:
+            return  # a frame already read when the connection was closed
+        self._deadline.touch()
+        # No frame logging here: websockets already logs every frame at DEBUG.
+        event = decode(frame, session.settings.logger)
+        if event is None:
+            return
+        if self._connected_at is not None:
+            self._on_event(event)
+        else:
+            self._handshake(session, event)
+
+    def closed(self, error: Exception) -> None:
+        """The socket ended on its own."""
+        self._task = None  # it is ending: nothing to cancel
+        self._end(error)
+
+    # -- ----------------------------------------------------------------------------------
+
+    def _handshake(self, session: Session, event: Event) -> None:
+        if isinstance(event, Connected) and connection_id_of(event) is not None:
+            self._connected_at = clock_of(session.scheduler)()
+            settings = session.settings
+            self._health_check = protocol.health_check_frame(
+                protocol.new_client_id(settings.user_id)
+            )
+            self._heartbeat = Periodic(settings.healthcheck_interval, session.scheduler, self._beat)
+            session.connected(self, event)
+        elif event.type in protocol.ERROR_TYPES:
+            self._end(protocol.auth_error(event.to_dict()))
+        else:
+            self._end(ConnectionLost(f"expected connection.ok first, got {event.type!r}"))
+
+    def _beat(self) -> None:
+        if self._send is not None:
+            self._send(self._health_check)
+
+    def _silent(self) -> None:
+        timeout = self._session.settings.healthcheck_timeout if self._session else 0.0
+        self._end(ConnectionLost(f"no frame received for {timeout:g} s"))
+
+    def _end(self, error: Exception) -> None:
+        session = self._session
+        if session is None:
+            return
+        if isinstance(error, ConnectionLost):
+            uptime = None
+            if self._connected_at is not None:
+                uptime = clock_of(session.scheduler)() - self._connected_at
+            error = error.with_uptime(uptime)
+        self.dispose()
+        session.ended(self, error)
+
+    def dispose(self) -> None:
+        """Close the socket (1000 ``"client disconnect"``) and stop every timer; idempotent."""
+        self._session = None
+        self._send = None
+        self._deadline.dispose()
+        if self._heartbeat is not None:
+            self._heartbeat.dispose()
+            self._heartbeat = None
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()  # the task's cleanup closes the socket
+
+
+class Session(abc.DisposableBase):
+    """Connections one after another, until one ends with a final error.
+
+    After ``connection.ok``, ``prepare(event)`` may give a job (re-watching calls) to
+    await before ``on_ready(event)``; events flow meanwhile, and the job's error ends the
+    connection. When a connection ends, ``fresh_token(error)`` may give a job that
+    fetches a new token, after which the next connection opens at once. Otherwise the
+    :class:`Backoff` decides: retry after its delay (``on_retry(attempt, delay, error)``
+    first) or give up (``on_failure(final_error)``). Only :class:`ConnectionLost` and
+    :class:`StreamWSTokenProviderError` are retried, and only once a connection has been
+    ready: before that, the caller of ``connect()`` learns of the failure at once. A
+    connection that lived ``healthcheck_interval`` seconds resets the budget.
+    """
+
+    __slots__ = (
+        "_backoff",
+        "_connection",
+        "_established",
+        "_fresh_token",
+        "_job",
+        "_on_connected",
+        "_on_failure",
+        "_on_ready",
+        "_on_retry",
+        "_prepare",
+        "_timer",
+        "_token",
+        "on_event",
+        "scheduler",
+        "settings",
+    )
+
+    def __init__(
+        self,
+        settings: Settings,
+        scheduler: abc.SchedulerBase,
+        backoff: Backoff,
+        *,
+        token: Callable[[], str],
+        on_connected: Callable[[Connected], None],
+        on_event: Callable[[Event], None],
+        prepare: Callable[[Connected], Job | None],
+        on_ready: Callable[[Connected], None],
+        fresh_token: Callable[[Exception], Job | None],
+        on_retry: Callable[[int, float, Exception], None],
+        on_failure: Callable[[Exception], None],
+    ) -> None:
+        self.settings = settings
+        self.scheduler = scheduler
+        self.on_event = on_event
+        self._backoff = backoff
+        self._token = token
+        self._on_connected = on_connected
+        self._prepare = prepare
+        self._on_ready = on_ready
+        self._fresh_token = fresh_token
+        self._on_retry = on_retry
+        self._on_failure = on_failure
+        self._established = False
+        self._connection: abc.DisposableBase | None = None
+        self._timer: abc.DisposableBase | None = None
+        self._job: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Open the first connection."""
+        self._open()
+
+    def _open(self, _scheduler: abc.SchedulerBase | None = None, _state: object = None) -> None:
+        self._timer = None
+        if self._established:
+            max_retries = self._backoff.max_retries
+            budget = "" if max_retries is None else f" of {max_retries}"
+            self.settings.logger.info("reconnecting (attempt %d%s)", self._backoff.attempts, budget)
+        self._connection = Connection(self, self._token())
+
+    def connected(self, connection: abc.DisposableBase, event: Connected) -> None:
+        """``connection`` got ``connection.ok``: pass it on, then prepare the connection."""
+        self._on_connected(event)
+        if connection is not self._connection:
+            return  # disposed by a subscriber of that very event
+        job = self._prepare(event)
+        if job is None:
+            self._ready(event)
+        else:
+            self._job = self.settings.tasks.spawn(
+                self._prepare_then_ready(connection, job, event), name="rx_coordinator.rewatch"
             )
 
-        return Observable(subscribe)
+    async def _prepare_then_ready(
+        self, connection: abc.DisposableBase, job: Job, event: Connected
+    ) -> None:
+        try:
+            await job()
+        except Exception as error:
+            self._job = None
+            connection.dispose()
+            self.ended(connection, error)
+            return
+        self._job = None
+        if connection is self._connection:
+            self._ready(event)
 
-    return _decode_frames
+    def _ready(self, event: Connected) -> None:
+        self._established = True
+        self._on_ready(event)
 
-
-def handshake(
-    scheduler: abc.SchedulerBase, on_connected: Callable[[Connected], None] | None = None
-) -> Callable[[Observable[Event]], Observable[Event]]:
-    """Check the first event and date the connection.
-
-    The first event must be ``connection.ok`` with a connection id, typed or not (then
-    ``on_connected`` is called with it);
-    ``connection.error`` (or legacy ``error``) fails the stream with
-    :class:`StreamWSAuthError`, anything else with :class:`ConnectionLost`. A
-    :class:`ConnectionLost` from upstream is re-raised with ``uptime``, the seconds since
-    ``connection.ok`` (``None`` before it).
-    """
-
-    def _handshake(source: Observable[Event]) -> Observable[Event]:
-        def subscribe(
-            observer: abc.ObserverBase[Event], subscribe_scheduler: abc.SchedulerBase | None = None
-        ) -> abc.DisposableBase:
-            connected_at: datetime | None = None
-            upstream = SingleAssignmentDisposable()
-
-            def on_next(event: Event) -> None:
-                nonlocal connected_at
-                if connected_at is not None:
-                    observer.on_next(event)
-                elif isinstance(event, Connected) and connection_id_of(event) is not None:
-                    connected_at = scheduler.now
-                    if on_connected is not None:
-                        on_connected(event)
-                    observer.on_next(event)
-                else:
-                    upstream.dispose()
-                    if event.type in protocol.ERROR_TYPES:
-                        observer.on_error(protocol.auth_error(event.to_dict()))
-                    else:
-                        observer.on_error(
-                            ConnectionLost(f"expected connection.ok first, got {event.type!r}")
-                        )
-
-            def on_error(error: Exception) -> None:
-                if isinstance(error, ConnectionLost):
-                    uptime = (
-                        None
-                        if connected_at is None
-                        else (scheduler.now - connected_at).total_seconds()
-                    )
-                    error = error.with_uptime(uptime)
-                observer.on_error(error)
-
-            upstream.disposable = source.subscribe(
-                on_next, on_error, observer.on_completed, scheduler=subscribe_scheduler
+    def ended(self, connection: abc.DisposableBase, error: Exception) -> None:
+        """``connection`` is over, because of ``error``: refresh the token, retry or give up."""
+        if connection is not self._connection:
+            return
+        self._connection = None
+        self._cancel_job()
+        job = self._fresh_token(error)
+        if job is None:
+            self._retry(error)
+        else:
+            self._job = self.settings.tasks.spawn(
+                self._refresh_then_open(job), name="rx_coordinator.token"
             )
-            return upstream
 
-        return Observable(subscribe)
+    async def _refresh_then_open(self, job: Job) -> None:
+        try:
+            await job()
+        except Exception as error:
+            self._job = None
+            self._retry(error)
+            return
+        self._job = None
+        self._open()
 
-    return _handshake
-
-
-def when_connected(
-    prepare: Callable[[Connected], Observable[Any]],
-    on_ready: Callable[[Connected], None],
-) -> Callable[[Observable[Event]], Observable[Event]]:
-    """Run ``prepare`` after ``connection.ok``; the connection is ready when it completes.
-
-    Events pass through meanwhile. ``prepare(event)``'s error fails the stream (the
-    connection is given up and, if the error is retryable, reconnected); its completion
-    calls ``on_ready(event)``. The first event is ``connection.ok``: :func:`handshake`
-    sees to it.
-    """
-
-    def _when_connected(source: Observable[Event]) -> Observable[Event]:
-        def subscribe(
-            observer: abc.ObserverBase[Event], scheduler: abc.SchedulerBase | None = None
-        ) -> abc.DisposableBase:
-            upstream = SingleAssignmentDisposable()
-            preparing = SingleAssignmentDisposable()
-            started = False
-
-            def fail(error: Exception) -> None:
-                upstream.dispose()
-                observer.on_error(error)
-
-            def on_next(event: Event) -> None:
-                nonlocal started
-                observer.on_next(event)
-                if not started and isinstance(event, Connected):
-                    started = True
-                    preparing.disposable = prepare(event).subscribe(
-                        on_error=fail,
-                        on_completed=lambda: on_ready(event),
-                        scheduler=scheduler,
-                    )
-
-            upstream.disposable = source.subscribe(
-                on_next, observer.on_error, observer.on_completed, scheduler=scheduler
+    def _retry(self, error: Exception) -> None:
+        uptime = getattr(error, "uptime", None)
+        try:
+            attempt, delay = self._backoff.retry(
+                error,
+                retryable=self._established
+                and isinstance(error, ConnectionLost | StreamWSTokenProviderError),
+                reset=uptime is not None and uptime >= self.settings.healthcheck_interval,
             )
-            return CompositeDisposable(upstream, preparing)
+        except Exception as final:
+            self.dispose()
+            self._on_failure(final)
+            return
+        self._on_retry(attempt, delay, error)
+        self._timer = self.scheduler.schedule_relative(delay, self._open)
 
-        return Observable(subscribe)
+    def _cancel_job(self) -> None:
+        job, self._job = self._job, None
+        if job is not None and job is not asyncio.current_task():
+            job.cancel()
 
-    return _when_connected
-
-
-class Heartbeat:
-    """Health-check frames every ``interval`` seconds, from :meth:`start` on.
-
-    ``frames`` is the Observable the socket sends; :meth:`start` (at ``connection.ok``)
-    begins the schedule. One periodic timer, rather than an operator chain: every
-    connection carries one, so it is kept small.
-    """
-
-    __slots__ = ("_frame", "_interval", "_observer", "_scheduler", "_timer", "frames")
-
-    def __init__(self, frame: str, interval: float, scheduler: abc.SchedulerBase) -> None:
-        self._frame = frame
-        self._interval = interval
-        self._scheduler = scheduler
-        self._observer: abc.ObserverBase[str] | None = None
-        self._timer = SerialDisposable()
-        self.frames: Observable[str] = Observable(self._subscribe)
-
-    def _subscribe(
-        self, observer: abc.ObserverBase[str], _: abc.SchedulerBase | None = None
-    ) -> abc.DisposableBase:
-        self._observer = observer
-
-        def stop() -> None:
-            self._observer = None
-            self._timer.dispose()
-
-        return Disposable(stop)
-
-    def start(self, _: Any = None) -> None:
-        """Begin sending, one frame per interval (a second call changes nothing)."""
-        if self._observer is not None and self._timer.disposable is None:
-            self._timer.disposable = self._scheduler.schedule_relative(self._interval, self._beat)
-
-    def _beat(self, _scheduler: abc.SchedulerBase, _state: Any = None) -> None:
-        if self._observer is not None:
-            self._timer.disposable = self._scheduler.schedule_relative(self._interval, self._beat)
-            self._observer.on_next(self._frame)
-
-
-def attempt(
-    *,
-    url: str,
-    token: str,
-    user_id: str,
-    scheduler: abc.SchedulerBase,
-    tasks: TaskSet,
-    healthcheck_interval: float,
-    healthcheck_timeout: float,
-    max_size: int | None,
-    logger: logging.Logger,
-    ws_logger: logging.Logger | logging.LoggerAdapter[logging.Logger],
-) -> Observable[Event]:
-    """One connection: open, authenticate, heartbeat, watch liveness, decode.
-
-    The socket opens on subscription; silence of ``healthcheck_timeout`` seconds, counted
-    from subscription and from every inbound frame of any kind, fails it. The heartbeat
-    starts at ``connection.ok``: nothing but the auth frame is sent before it.
-    """
-    heartbeat = Heartbeat(
-        protocol.health_check_frame(protocol.new_client_id(user_id)),
-        healthcheck_interval,
-        scheduler,
-    )
-    frames = websocket(
-        url,
-        protocol.auth_frame(token, user_id),
-        heartbeat.frames,
-        tasks=tasks,
-        open_timeout=healthcheck_timeout,
-        max_size=max_size,
-        logger=ws_logger,
-    )
-    return frames.pipe(
-        liveness_timeout(
-            healthcheck_timeout,
-            scheduler,
-            lambda: ConnectionLost(f"no frame received for {healthcheck_timeout:g} s"),
-        ),
-        decode_frames(logger),
-        handshake(scheduler, heartbeat.start),
-    )
+    def dispose(self) -> None:
+        """Close the connection, cancel a pending retry or job: nothing more is reported."""
+        self._cancel_job()
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.dispose()
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.dispose()

@@ -1,20 +1,19 @@
-"""The I/O edge: one WebSocket connection as a cold Observable of inbound frames.
+"""The I/O edge: one WebSocket connection, start to end, feeding a :class:`FrameSink`.
 
-Subscribing opens the socket (``websockets.asyncio``, its own pings off), sends the
-first frame, then sends every item of ``outbound`` and emits every inbound frame.
-The stream fails when the socket ends, with the verdict of
-:func:`rx_coordinator.protocol.close_error`. Disposing closes the socket with
-1000 ``"client disconnect"``.
+:func:`run` opens the socket (``websockets.asyncio``, its own pings off), sends the
+first frame, hands the sink a ``send`` function, and gives it every inbound frame.
+When the socket ends, the sink is told why, with the verdict of
+:func:`rx_coordinator.protocol.close_error`. Cancelling the task closes the socket with
+1000 ``"client disconnect"`` (and tells the sink nothing: whoever cancels knows).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
-from reactivex import Observable, abc
-from reactivex.disposable import Disposable
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -24,7 +23,7 @@ from .protocol import CLIENT_CLOSE_CODE, CLIENT_CLOSE_REASON, close_error
 if TYPE_CHECKING:
     from ._tasks import TaskSet
 
-__all__ = ["CLOSE_TIMEOUT", "Frame", "websocket"]
+__all__ = ["CLOSE_TIMEOUT", "Frame", "FrameSink", "run"]
 
 Frame = str | bytes
 
@@ -32,74 +31,69 @@ CLOSE_TIMEOUT = 3.0
 """Seconds to wait for the server to answer our close frame before dropping the socket."""
 
 
-def websocket(
+class FrameSink(Protocol):
+    """What :func:`run` reports to, in this order: opened, received (each frame), closed."""
+
+    def opened(self, send: Callable[[str], None]) -> None:
+        """The socket is open and the first frame sent; ``send`` sends one more."""
+
+    def received(self, frame: Frame) -> None:
+        """One inbound frame."""
+
+    def closed(self, error: Exception) -> None:
+        """The socket ended, or never opened: ``error`` says how (always an error)."""
+
+
+async def run(
     url: str,
     hello: str,
-    outbound: Observable[str],
+    sink: FrameSink,
     *,
     tasks: TaskSet,
     open_timeout: float,
     max_size: int | None,
     logger: logging.Logger | logging.LoggerAdapter[logging.Logger],
-) -> Observable[Frame]:
-    """A cold Observable: each subscription is one WebSocket connection to ``url``.
+) -> None:
+    """Connect to ``url``, send ``hello``, then feed ``sink`` until the socket ends.
 
-    ``hello`` is sent as soon as the socket is open; ``outbound`` is subscribed then,
-    and each of its items is sent. ``logger`` is handed to ``websockets`` for its own
-    records (it logs frames at DEBUG: pass a redacting logger).
+    ``logger`` is handed to ``websockets`` for its own records (it logs frames at DEBUG:
+    pass a redacting logger). Sends run as tasks of ``tasks``.
     """
+    try:
+        ws = await connect(
+            url,
+            ping_interval=None,
+            open_timeout=open_timeout,
+            close_timeout=CLOSE_TIMEOUT,
+            max_size=max_size,
+            logger=logger,
+        )
+    except Exception as exc:  # OSError, TimeoutError, websockets' InvalidStatus, ...
+        sink.closed(_lost_at_open(exc))
+        return
 
-    def subscribe(
-        observer: abc.ObserverBase[Frame], _: abc.SchedulerBase | None = None
-    ) -> abc.DisposableBase:
-        task = tasks.spawn(_run(observer), name="rx_coordinator.transport")
-
-        def close() -> None:
-            task.cancel()  # the task's cleanup closes the socket with 1000
-
-        return Disposable(close)
-
-    async def _run(observer: abc.ObserverBase[Frame]) -> None:
-        try:
-            ws = await connect(
-                url,
-                ping_interval=None,
-                open_timeout=open_timeout,
-                close_timeout=CLOSE_TIMEOUT,
-                max_size=max_size,
-                logger=logger,
-            )
-        except Exception as exc:  # OSError, TimeoutError, websockets' InvalidStatus, ...
-            observer.on_error(_lost_at_open(exc))
-            return
-
-        failure: Exception | None = None
-        outbound_subscription: abc.DisposableBase | None = None
-        try:
-            await ws.send(hello)
-            outbound_subscription = outbound.subscribe(lambda message: _send(ws, message))
-            async for frame in ws:
-                observer.on_next(frame)
-        except ConnectionClosed:
-            pass
-        except Exception as exc:  # a bug downstream: fail the stream rather than stall it
-            failure = exc
-        finally:
-            if outbound_subscription is not None:
-                outbound_subscription.dispose()
-            await ws.close(CLIENT_CLOSE_CODE, CLIENT_CLOSE_REASON)
-        if failure is None:
-            failure = close_error(
-                ws.close_code,
-                ws.close_reason or "",
-                by_server=bool(ws.protocol.close_rcvd_then_sent),
-            )
-        observer.on_error(failure)
-
-    def _send(ws: ClientConnection, message: str) -> None:
+    def send(message: str) -> None:
         tasks.spawn(_send_quietly(ws, message), name="rx_coordinator.send")
 
-    return Observable(subscribe)
+    failure: Exception | None = None
+    try:
+        await ws.send(hello)
+        sink.opened(send)
+        async for frame in ws:
+            sink.received(frame)
+    except ConnectionClosed:
+        pass
+    except Exception as exc:  # a bug downstream: end the connection rather than stall it
+        failure = exc
+    finally:
+        await ws.close(CLIENT_CLOSE_CODE, CLIENT_CLOSE_REASON)
+    if failure is None:
+        failure = close_error(
+            ws.close_code,
+            ws.close_reason or "",
+            by_server=bool(ws.protocol.close_rcvd_then_sent),
+        )
+    sink.closed(failure)
 
 
 async def _send_quietly(ws: ClientConnection, message: str) -> None:
