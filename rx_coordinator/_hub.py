@@ -76,11 +76,14 @@ class Hub(Observable[_T], abc.ObserverBase[_T]):
                 isolated.on_completed()
             return Disposable()
         self._observers = (*self._observers, isolated)
+        return _Subscription(self, isolated)
 
-        def unsubscribe() -> None:
-            self._observers = tuple(o for o in self._observers if o is not isolated)
+    def _unsubscribe(self, observer: _Isolated[_T]) -> None:
+        self._observers = tuple(o for o in self._observers if o is not observer)
 
-        return Disposable(unsubscribe)
+    def restart(self) -> None:
+        """After the end, accept subscribers and items again (a new stream begins)."""
+        self.is_stopped, self._error = False, None
 
     def on_next(self, value: _T) -> None:
         """Send ``value`` to every subscriber."""
@@ -103,6 +106,21 @@ class Hub(Observable[_T], abc.ObserverBase[_T]):
             observers, self._observers = self._observers, ()
             for observer in observers:
                 observer.on_completed()
+
+
+class _Subscription(abc.DisposableBase, Generic[_T]):
+    """One subscriber of a :class:`Hub`; disposing unsubscribes it (a lock-free object)."""
+
+    __slots__ = ("_hub", "_observer")
+
+    def __init__(self, hub: Hub[_T], observer: _Isolated[_T]) -> None:
+        self._hub: Hub[_T] | None = hub
+        self._observer = observer
+
+    def dispose(self) -> None:
+        hub, self._hub = self._hub, None
+        if hub is not None:
+            hub._unsubscribe(self._observer)
 
 
 class StateHub(BehaviorSubject[_T]):

@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, TypeVar, overload
 
-import reactivex
 from reactivex import Observable, abc
 
 from . import protocol
@@ -101,6 +100,42 @@ class StreamAPIWS:
             non-positive interval or a negative retry or backoff.
         TypeError: a ``token_provider`` that is not callable.
     """
+
+    # Slots: services hold thousands of clients, and a dict of 30 attributes is 1.5 KiB.
+    __slots__ = (
+        "__weakref__",
+        "_api_key",
+        "_backoff_base",
+        "_backoff_factor",
+        "_backoff_max",
+        "_connection_id",
+        "_first",
+        "_handlers",
+        "_healthcheck_interval",
+        "_healthcheck_timeout",
+        "_hub",
+        "_jitter",
+        "_jitter_random",
+        "_logger",
+        "_max_pending_handlers",
+        "_max_retries",
+        "_max_size",
+        "_pending_handlers",
+        "_refreshed_on_expiry",
+        "_rest",
+        "_rest_base",
+        "_scheduler",
+        "_session",
+        "_skipped_handlers",
+        "_state",
+        "_tasks",
+        "_token",
+        "_token_provider",
+        "_uri",
+        "_user_id",
+        "_watched",
+        "_ws_logger",
+    )
 
     def __init__(
         self,
@@ -192,11 +227,10 @@ class StreamAPIWS:
         self._skipped_handlers = 0
         self._max_size = max_size
         self._logger = logger or logging.getLogger(__name__)
-        self._ws_logger = RedactingLogger(self._logger.getChild("websockets"), lambda: self._token)
+        self._ws_logger = RedactingLogger(self._logger.getChild("websockets"), self._current_token)
         self._scheduler = scheduler
 
         self._hub: Hub[Event] = Hub(self._logger)
-        self._events: Observable[Event] = reactivex.defer(lambda _: self._hub)
         self._state = StateHub(ConnectionState.DISCONNECTED, self._logger)
         self._handlers: dict[str, list[EventHandler]] = {}
         self._tasks = TaskSet(self._logger)
@@ -217,7 +251,7 @@ class StreamAPIWS:
         is logged and isolated. A new :meth:`connect` after the end begins a new stream:
         subscribe again.
         """
-        return self._events
+        return self._hub
 
     @property
     def state(self) -> Observable[ConnectionState]:
@@ -251,8 +285,7 @@ class StreamAPIWS:
             await self._fetch_token()
         loop = asyncio.get_running_loop()
         scheduler = self._scheduler or LoopScheduler.for_loop(loop)
-        if self._hub.is_stopped:
-            self._hub = Hub(self._logger)
+        self._hub.restart()
         first = self._first = loop.create_future()
         self._set_state(ConnectionState.CONNECTING)
         self._logger.info("connecting to %s as user %s", self._uri, self._user_id)
@@ -404,7 +437,7 @@ class StreamAPIWS:
             ValueError: ``maxsize`` is not a positive integer, or a selector is empty.
             TypeError: a selector is neither a string nor an event class.
         """
-        source = self._events.pipe(of_type(*selectors)) if selectors else self._events
+        source = self._hub.pipe(of_type(*selectors)) if selectors else self._hub
         return EventStream(source, maxsize)
 
     async def __aenter__(self) -> StreamAPIWS:

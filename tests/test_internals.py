@@ -41,6 +41,26 @@ def test_hub_subscriber_without_on_error_does_not_raise_into_the_producer(caplog
     assert record.exc_info[1] is boom
 
 
+def test_hub_unsubscribes_once_and_restarts_after_the_end():
+    hub: Hub[int] = Hub(log)
+    seen: list[object] = []
+    subscription = hub.subscribe(seen.append, on_completed=lambda: seen.append("done"))
+    hub.on_next(1)
+    subscription.dispose()
+    subscription.dispose()
+    hub.on_next(2)
+    assert seen == [1]
+
+    hub.subscribe(seen.append, on_completed=lambda: seen.append("done"))
+    hub.on_completed()
+    hub.on_next(3)  # after the end: dropped
+    hub.subscribe(on_completed=lambda: seen.append("late"))
+    hub.restart()
+    hub.subscribe(seen.append)
+    hub.on_next(4)
+    assert seen == [1, "done", "late", 4]
+
+
 def test_state_hub_replays_and_isolates(caplog):
     state = StateHub("a", log)
     seen: list[str] = []
