@@ -200,6 +200,9 @@ class Session(abc.DisposableBase):
     :class:`StreamWSTokenProviderError` are retried, and only once a connection has been
     ready: before that, the caller of ``connect()`` learns of the failure at once. A
     connection that lived ``healthcheck_interval`` seconds resets the budget.
+
+    ``connection(session, token)`` makes each connection (a :class:`Connection` unless
+    given: tests give a scripted one); it reports to :meth:`connected` and :meth:`ended`.
     """
 
     __slots__ = (
@@ -208,6 +211,7 @@ class Session(abc.DisposableBase):
         "_established",
         "_fresh_token",
         "_job",
+        "_make_connection",
         "_on_connected",
         "_on_failure",
         "_on_ready",
@@ -234,6 +238,7 @@ class Session(abc.DisposableBase):
         fresh_token: Callable[[Exception], Job | None],
         on_retry: Callable[[int, float, Exception], None],
         on_failure: Callable[[Exception], None],
+        connection: Callable[[Session, str], abc.DisposableBase] | None = None,
     ) -> None:
         self.settings = settings
         self.scheduler = scheduler
@@ -246,6 +251,7 @@ class Session(abc.DisposableBase):
         self._fresh_token = fresh_token
         self._on_retry = on_retry
         self._on_failure = on_failure
+        self._make_connection = connection or Connection
         self._established = False
         self._connection: abc.DisposableBase | None = None
         self._timer: abc.DisposableBase | None = None
@@ -261,7 +267,7 @@ class Session(abc.DisposableBase):
             max_retries = self._backoff.max_retries
             budget = "" if max_retries is None else f" of {max_retries}"
             self.settings.logger.info("reconnecting (attempt %d%s)", self._backoff.attempts, budget)
-        self._connection = Connection(self, self._token())
+        self._connection = self._make_connection(self, self._token())
 
     def connected(self, connection: abc.DisposableBase, event: Connected) -> None:
         """``connection`` got ``connection.ok``: pass it on, then prepare the connection."""
