@@ -13,7 +13,6 @@ from typing import Generic, TypeVar
 
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable
-from reactivex.subject import BehaviorSubject
 
 _T = TypeVar("_T")
 
@@ -76,7 +75,11 @@ class Hub(Observable[_T], abc.ObserverBase[_T]):
                 isolated.on_completed()
             return Disposable()
         self._observers = (*self._observers, isolated)
+        self._welcome(isolated)
         return _Subscription(self, isolated)
+
+    def _welcome(self, observer: abc.ObserverBase[_T]) -> None:
+        """What a new subscriber gets at once (nothing: subclasses replay)."""
 
     def _unsubscribe(self, observer: _Isolated[_T]) -> None:
         self._observers = tuple(o for o in self._observers if o is not observer)
@@ -123,14 +126,21 @@ class _Subscription(abc.DisposableBase, Generic[_T]):
             hub._unsubscribe(self._observer)
 
 
-class StateHub(BehaviorSubject[_T]):
-    """A ``BehaviorSubject`` (replays the current value) with isolated subscribers."""
+class StateHub(Hub[_T]):
+    """A :class:`Hub` with a current value, given first to each new subscriber.
+
+    Like reactivex's ``BehaviorSubject``, without its locks.
+    """
 
     def __init__(self, value: _T, logger: logging.Logger) -> None:
-        super().__init__(value)
-        self._logger = logger
+        super().__init__(logger)
+        self.value = value
 
-    def _subscribe_core(
-        self, observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None = None
-    ) -> abc.DisposableBase:
-        return super()._subscribe_core(_Isolated(observer, self._logger), scheduler)
+    def _welcome(self, observer: abc.ObserverBase[_T]) -> None:
+        observer.on_next(self.value)
+
+    def on_next(self, value: _T) -> None:
+        """Make ``value`` the current value and send it to every subscriber."""
+        if not self.is_stopped:
+            self.value = value
+            super().on_next(value)

@@ -78,9 +78,11 @@ async def run(
     failure: Exception | None = None
     try:
         await ws.send(hello)
+        del hello  # idle connections are many: keep neither the auth frame nor the last frame
         sink.opened(send)
         async for frame in ws:
             sink.received(frame)
+            del frame
     except ConnectionClosed:
         pass
     except Exception as exc:  # a bug downstream: end the connection rather than stall it
