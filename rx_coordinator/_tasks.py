@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
-
-from reactivex import Observable, abc
-from reactivex.disposable import Disposable
-
-_T = TypeVar("_T")
+from collections.abc import Coroutine
+from typing import Any
 
 
 class TaskSet:
@@ -40,34 +35,3 @@ class TaskSet:
         current = asyncio.current_task()
         while others := [t for t in self._tasks if t is not current]:
             await asyncio.wait(others)
-
-
-def from_coroutine(
-    tasks: TaskSet, factory: Callable[[], Coroutine[Any, Any, _T]], name: str
-) -> Observable[_T]:
-    """A cold Observable that runs ``factory()`` as a tracked task per subscription.
-
-    It emits the result and completes, or fails with the coroutine's exception (which is
-    then not logged a second time); disposing it cancels the task.
-    """
-
-    def subscribe(
-        observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None = None
-    ) -> abc.DisposableBase:
-        async def run() -> None:
-            try:
-                result = await factory()
-            except Exception as error:
-                observer.on_error(error)
-            else:
-                observer.on_next(result)
-                observer.on_completed()
-
-        task = tasks.spawn(run(), name=name)
-
-        def cancel() -> None:
-            task.cancel()
-
-        return Disposable(cancel)
-
-    return Observable(subscribe)
