@@ -11,6 +11,8 @@ from typing import Any
 class TaskSet:
     """Tracks the tasks it spawns; :meth:`join` waits until none is left."""
 
+    __slots__ = ("_logger", "_tasks")
+
     def __init__(self, logger: logging.Logger) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._logger = logger

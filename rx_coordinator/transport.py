@@ -10,6 +10,7 @@ When the socket ends, the sink is told why, with the verdict of
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
@@ -72,14 +73,11 @@ async def run(
         sink.closed(_lost_at_open(exc))
         return
 
-    def send(message: str) -> None:
-        tasks.spawn(_send_quietly(ws, message), name="rx_coordinator.send")
-
     failure: Exception | None = None
     try:
         await ws.send(hello)
         del hello  # idle connections are many: keep neither the auth frame nor the last frame
-        sink.opened(send)
+        sink.opened(functools.partial(_send, tasks, ws))
         async for frame in ws:
             sink.received(frame)
             del frame
@@ -96,6 +94,10 @@ async def run(
             by_server=bool(ws.protocol.close_rcvd_then_sent),
         )
     sink.closed(failure)
+
+
+def _send(tasks: TaskSet, ws: ClientConnection, message: str) -> None:
+    tasks.spawn(_send_quietly(ws, message), name="rx_coordinator.send")
 
 
 async def _send_quietly(ws: ClientConnection, message: str) -> None:
