@@ -62,6 +62,7 @@ class Settings:
     healthcheck_interval: float
     healthcheck_timeout: float
     max_size: int | None
+    compression: bool
     tasks: TaskSet
     logger: logging.Logger
     ws_logger: logging.Logger | logging.LoggerAdapter[logging.Logger]
@@ -108,6 +109,7 @@ class Connection(abc.DisposableBase):
                 tasks=settings.tasks,
                 open_timeout=settings.healthcheck_timeout,
                 max_size=settings.max_size,
+                compression=settings.compression,
                 logger=settings.ws_logger,
             ),
             name="rx_coordinator.transport",

@@ -53,12 +53,14 @@ async def run(
     tasks: TaskSet,
     open_timeout: float,
     max_size: int | None,
+    compression: bool,
     logger: logging.Logger | logging.LoggerAdapter[logging.Logger],
 ) -> None:
     """Connect to ``url``, send ``hello``, then feed ``sink`` until the socket ends.
 
-    ``logger`` is handed to ``websockets`` for its own records (it logs frames at DEBUG:
-    pass a redacting logger). Sends run as tasks of ``tasks``.
+    ``compression`` offers ``permessage-deflate``. ``logger`` is handed to ``websockets``
+    for its own records (it logs frames at DEBUG: pass a redacting logger). Sends run as
+    tasks of ``tasks``.
     """
     try:
         ws = await connect(
@@ -67,6 +69,7 @@ async def run(
             open_timeout=open_timeout,
             close_timeout=CLOSE_TIMEOUT,
             max_size=max_size,
+            compression="deflate" if compression else None,
             logger=logger,
         )
     except Exception as exc:  # OSError, TimeoutError, websockets' InvalidStatus, ...

@@ -34,6 +34,15 @@ async def test_url_carries_api_key_auth_type_and_client_name(connected, fake):
     assert TOKEN not in json.dumps(conn.query)
 
 
+@pytest.mark.parametrize("compression", [True, False])
+async def test_permessage_deflate_is_offered_unless_compression_is_off(
+    fake, make_client, compression
+):
+    await make_client(compression=compression).connect()
+    conn = await fake.next_connection()
+    assert conn.compressed is compression
+
+
 async def test_first_frame_is_the_auth_frame(fake, make_client):
     await make_client().connect()
     conn = await fake.next_connection()

@@ -119,6 +119,11 @@ def test_a_jitter_source_must_be_callable():
         StreamAPIWS("key", TOKEN, "alice", jitter=1.0, jitter_random=0.5)
 
 
+def test_compression_must_be_a_bool():
+    with pytest.raises(TypeError, match="compression"):
+        StreamAPIWS("key", TOKEN, "alice", compression="deflate")
+
+
 def test_defaults_follow_the_design():
     client = StreamAPIWS("key", TOKEN, "alice")
     assert "wss://video.stream-io-api.com/video/connect" in repr(client)

@@ -56,6 +56,7 @@ class Harness:
             healthcheck_interval=25.0,
             healthcheck_timeout=30.0,
             max_size=None,
+            compression=False,
             tasks=TaskSet(log),
             logger=log,
             ws_logger=log,

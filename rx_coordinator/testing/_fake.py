@@ -66,6 +66,8 @@ class FakeConnection:
             ``None`` while open.
         close_reason: the close reason the client sent.
         watching: the calls (``"type:id"``) this connection watches, through ``GetCall``.
+        compressed: whether ``permessage-deflate`` was negotiated (the fake accepts it
+            when the client offers it).
     """
 
     def __init__(self, fake: FakeCoordinator, ws: ServerConnection, index: int) -> None:
@@ -85,6 +87,9 @@ class FakeConnection:
         self.close_reason: str = ""
         self.silent = False
         self.watching: set[str] = set()
+        self.compressed = any(
+            extension.name == "permessage-deflate" for extension in ws.protocol.extensions
+        )
         self._closed = asyncio.Event()
         self._health = asyncio.Condition()
 
