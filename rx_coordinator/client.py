@@ -490,19 +490,7 @@ class StreamAPIWS:
             jitter=self._jitter,
             rand=self._jitter_random,
         )
-        return Session(
-            settings,
-            scheduler,
-            backoff,
-            token=self._current_token,
-            on_connected=self._on_connected,
-            on_event=self._on_event,
-            prepare=self._prepare,
-            on_ready=self._on_ready,
-            fresh_token=self._fresh_token_for,
-            on_retry=self._on_retry,
-            on_failure=self._on_failure,
-        )
+        return Session(settings, scheduler, backoff, _Hooks(self))
 
     # -- watched calls --------------------------------------------------------------------
 
@@ -667,6 +655,40 @@ class StreamAPIWS:
             self._logger.exception("handler %r raised on a %s event", handler, event.type)
         finally:
             self._pending_handlers -= 1
+
+
+class _Hooks:
+    """The client's side of its :class:`Session`: one small object rather than a bound
+    method per hook, since services hold thousands of clients."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: StreamAPIWS) -> None:
+        self._client = client
+
+    def token(self) -> str:
+        return self._client._token
+
+    def connected(self, event: Connected) -> None:
+        self._client._on_connected(event)
+
+    def event(self, event: Event) -> None:
+        self._client._on_event(event)
+
+    def prepare(self, event: Connected) -> Job | None:
+        return self._client._prepare(event)
+
+    def ready(self, event: Connected) -> None:
+        self._client._on_ready(event)
+
+    def fresh_token(self, error: Exception) -> Job | None:
+        return self._client._fresh_token_for(error)
+
+    def retrying(self, attempt: int, delay: float, error: Exception) -> None:
+        self._client._on_retry(attempt, delay, error)
+
+    def failed(self, error: Exception) -> None:
+        self._client._on_failure(error)
 
 
 def _check_text(name: str, value: Any) -> None:

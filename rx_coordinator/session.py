@@ -17,7 +17,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 from reactivex import abc
 
@@ -31,7 +31,7 @@ from .transport import Frame, run
 if TYPE_CHECKING:
     from ._tasks import TaskSet
 
-__all__ = ["Connected", "Connection", "Session", "Settings", "connection_id_of"]
+__all__ = ["Connected", "Connection", "Session", "SessionHooks", "Settings", "connection_id_of"]
 
 CONNECTED_TYPE = "connection.ok"
 
@@ -95,7 +95,7 @@ class Connection(abc.DisposableBase):
     def __init__(self, session: Session, token: str) -> None:
         settings = session.settings
         self._session: Session | None = session
-        self._on_event = session.on_event
+        self._on_event = session.hooks.event
         self._connected_at: float | None = None
         self._send: Callable[[str], None] | None = None
         self._heartbeat: Periodic | None = None
@@ -190,15 +190,43 @@ class Connection(abc.DisposableBase):
             task.cancel()  # the task's cleanup closes the socket
 
 
+class SessionHooks(Protocol):
+    """What a :class:`Session` asks of its owner (the client), and tells it."""
+
+    def token(self) -> str:
+        """The token for the next connection."""
+
+    def connected(self, event: Connected) -> None:
+        """A connection's ``connection.ok``, before any other of its events."""
+
+    def event(self, event: Event) -> None:
+        """Any later event of the connection (the per-frame path)."""
+
+    def prepare(self, event: Connected) -> Job | None:
+        """A job to await before the connection is ready (``None``: ready at once)."""
+
+    def ready(self, event: Connected) -> None:
+        """The connection is ready."""
+
+    def fresh_token(self, error: Exception) -> Job | None:
+        """A job that fetches a new token because of ``error`` (``None``: no such need)."""
+
+    def retrying(self, attempt: int, delay: float, error: Exception) -> None:
+        """Reconnect attempt ``attempt`` (0-based) opens in ``delay`` seconds."""
+
+    def failed(self, error: Exception) -> None:
+        """The session is over: ``error`` is final."""
+
+
 class Session(abc.DisposableBase):
     """Connections one after another, until one ends with a final error.
 
-    After ``connection.ok``, ``prepare(event)`` may give a job (re-watching calls) to
-    await before ``on_ready(event)``; events flow meanwhile, and the job's error ends the
-    connection. When a connection ends, ``fresh_token(error)`` may give a job that
-    fetches a new token, after which the next connection opens at once. Otherwise the
-    :class:`Backoff` decides: retry after its delay (``on_retry(attempt, delay, error)``
-    first) or give up (``on_failure(final_error)``). Only :class:`ConnectionLost` and
+    After ``connection.ok``, ``hooks.prepare(event)`` may give a job (re-watching calls)
+    to await before ``hooks.ready(event)``; events flow meanwhile, and the job's error
+    ends the connection. When a connection ends, ``hooks.fresh_token(error)`` may give a
+    job that fetches a new token, after which the next connection opens at once.
+    Otherwise the :class:`Backoff` decides: retry after its delay (``hooks.retrying``
+    first) or give up (``hooks.failed``). Only :class:`ConnectionLost` and
     :class:`StreamWSTokenProviderError` are retried, and only once a connection has been
     ready: before that, the caller of ``connect()`` learns of the failure at once. A
     connection that lived ``healthcheck_interval`` seconds resets the budget.
@@ -211,17 +239,10 @@ class Session(abc.DisposableBase):
         "_backoff",
         "_connection",
         "_established",
-        "_fresh_token",
         "_job",
         "_make_connection",
-        "_on_connected",
-        "_on_failure",
-        "_on_ready",
-        "_on_retry",
-        "_prepare",
         "_timer",
-        "_token",
-        "on_event",
+        "hooks",
         "scheduler",
         "settings",
     )
@@ -231,28 +252,14 @@ class Session(abc.DisposableBase):
         settings: Settings,
         scheduler: abc.SchedulerBase,
         backoff: Backoff,
+        hooks: SessionHooks,
         *,
-        token: Callable[[], str],
-        on_connected: Callable[[Connected], None],
-        on_event: Callable[[Event], None],
-        prepare: Callable[[Connected], Job | None],
-        on_ready: Callable[[Connected], None],
-        fresh_token: Callable[[Exception], Job | None],
-        on_retry: Callable[[int, float, Exception], None],
-        on_failure: Callable[[Exception], None],
         connection: Callable[[Session, str], abc.DisposableBase] | None = None,
     ) -> None:
         self.settings = settings
         self.scheduler = scheduler
-        self.on_event = on_event
+        self.hooks = hooks
         self._backoff = backoff
-        self._token = token
-        self._on_connected = on_connected
-        self._prepare = prepare
-        self._on_ready = on_ready
-        self._fresh_token = fresh_token
-        self._on_retry = on_retry
-        self._on_failure = on_failure
         self._make_connection = connection or Connection
         self._established = False
         self._connection: abc.DisposableBase | None = None
@@ -269,14 +276,14 @@ class Session(abc.DisposableBase):
             max_retries = self._backoff.max_retries
             budget = "" if max_retries is None else f" of {max_retries}"
             self.settings.logger.info("reconnecting (attempt %d%s)", self._backoff.attempts, budget)
-        self._connection = self._make_connection(self, self._token())
+        self._connection = self._make_connection(self, self.hooks.token())
 
     def connected(self, connection: abc.DisposableBase, event: Connected) -> None:
         """``connection`` got ``connection.ok``: pass it on, then prepare the connection."""
-        self._on_connected(event)
+        self.hooks.connected(event)
         if connection is not self._connection:
             return  # disposed by a subscriber of that very event
-        job = self._prepare(event)
+        job = self.hooks.prepare(event)
         if job is None:
             self._ready(event)
         else:
@@ -300,7 +307,7 @@ class Session(abc.DisposableBase):
 
     def _ready(self, event: Connected) -> None:
         self._established = True
-        self._on_ready(event)
+        self.hooks.ready(event)
 
     def ended(self, connection: abc.DisposableBase, error: Exception) -> None:
         """``connection`` is over, because of ``error``: refresh the token, retry or give up."""
@@ -308,7 +315,7 @@ class Session(abc.DisposableBase):
             return
         self._connection = None
         self._cancel_job()
-        job = self._fresh_token(error)
+        job = self.hooks.fresh_token(error)
         if job is None:
             self._retry(error)
         else:
@@ -337,9 +344,9 @@ class Session(abc.DisposableBase):
             )
         except Exception as final:
             self.dispose()
-            self._on_failure(final)
+            self.hooks.failed(final)
             return
-        self._on_retry(attempt, delay, error)
+        self.hooks.retrying(attempt, delay, error)
         self._timer = self.scheduler.schedule_relative(delay, self._open)
 
     def _cancel_job(self) -> None:

@@ -14,7 +14,7 @@ from reactivex.testing import TestScheduler
 from rx_coordinator._backoff import Backoff
 from rx_coordinator._tasks import TaskSet
 from rx_coordinator.errors import ConnectionLost, StreamWSAuthError, StreamWSMaxRetriesExceeded
-from rx_coordinator.events import decode
+from rx_coordinator.events import Event, decode
 from rx_coordinator.session import Connected, Session, Settings
 from rx_coordinator.testing import payloads
 
@@ -48,7 +48,7 @@ class Harness:
         self.connections: list[Scripted] = []
         self.retries: list[tuple[float, int, float]] = []
         self.failures: list[Exception] = []
-        self.ready = 0
+        self.ready_count = 0
         self.on_open: Callable[[Scripted], object] | None = None
         settings = Settings(
             url="ws://127.0.0.1:1",
@@ -68,20 +68,33 @@ class Harness:
             max_delay=backoff.pop("max_delay", None),
             **backoff,
         )
-        self.session = Session(
-            settings,
-            scheduler,
-            policy,
-            token=lambda: "token",
-            on_connected=lambda event: None,
-            on_event=lambda event: None,
-            prepare=lambda event: None,
-            on_ready=self._ready,
-            fresh_token=lambda error: None,
-            on_retry=lambda k, delay, error: self.retries.append((scheduler.clock, k, delay)),
-            on_failure=self.failures.append,
-            connection=self._make,
-        )
+        self.session = Session(settings, scheduler, policy, self, connection=self._make)
+
+    # -- the session's hooks: no token job, no prepare job ---------------------------------
+
+    def token(self) -> str:
+        return "token"
+
+    def connected(self, event: Connected) -> None:
+        pass
+
+    def event(self, event: Event) -> None:
+        pass
+
+    def prepare(self, event: Connected) -> None:
+        return None
+
+    def ready(self, event: Connected) -> None:
+        self.ready_count += 1
+
+    def fresh_token(self, error: Exception) -> None:
+        return None
+
+    def retrying(self, attempt: int, delay: float, error: Exception) -> None:
+        self.retries.append((self.scheduler.clock, attempt, delay))
+
+    def failed(self, error: Exception) -> None:
+        self.failures.append(error)
 
     def _make(self, session: Session, token: str) -> Scripted:
         connection = Scripted(session, token, self.scheduler.clock)
@@ -89,9 +102,6 @@ class Harness:
         if self.on_open is not None:
             self.on_open(connection)
         return connection
-
-    def _ready(self, event: Connected) -> None:
-        self.ready += 1
 
     @property
     def last(self) -> Scripted:
@@ -107,7 +117,7 @@ def test_lost_connections_are_retried_after_1_2_4_8_16_s_then_given_up() -> None
     h = Harness(scheduler)
     h.session.start()
     h.last.connect()
-    assert h.ready == 1
+    assert h.ready_count == 1
     h.last.end(lost(uptime=3.0))
     for _ in range(6):
         scheduler.advance_by(100)
@@ -222,10 +232,10 @@ def test_reports_of_a_replaced_connection_are_ignored(late: str) -> None:
     old.end(lost())
     scheduler.advance_by(1)
     assert h.last is not old
-    ready = h.ready
+    ready = h.ready_count
     if late == "connected":
         old.connect()
     else:
         old.end(lost())
     scheduler.advance_to(100)
-    assert (h.ready, len(h.retries), len(h.connections)) == (ready, 1, 2)
+    assert (h.ready_count, len(h.retries), len(h.connections)) == (ready, 1, 2)
