@@ -162,8 +162,10 @@ class Connection(abc.DisposableBase):
             self._send(self._health_check)
 
     def _silent(self) -> None:
-        timeout = self._session.settings.healthcheck_timeout if self._session else 0.0
-        self._end(ConnectionLost(f"no frame received for {timeout:g} s"))
+        session = self._session
+        if session is not None:  # None only after dispose(), which stops the deadline too
+            timeout = session.settings.healthcheck_timeout
+            self._end(ConnectionLost(f"no frame received for {timeout:g} s"))
 
     def _end(self, error: Exception) -> None:
         session = self._session
