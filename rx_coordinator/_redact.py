@@ -8,6 +8,7 @@ cookie) header, before the record is made.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, MutableMapping
 from typing import Any
@@ -23,9 +24,13 @@ _SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie"})
 
 
 class RedactingLogger(logging.LoggerAdapter[logging.Logger]):
-    """Wraps a logger; redacts the auth frame and the current token from every argument."""
+    """Wraps a logger; redacts auth frames, secret headers and ``token()`` from every argument.
 
-    def __init__(self, logger: logging.Logger, token: Callable[[], str]) -> None:
+    Without ``token``, any frame with a ``"token"`` key is still redacted, which is where the
+    client's token travels: one such logger serves every client (see :func:`for_logger`).
+    """
+
+    def __init__(self, logger: logging.Logger, token: Callable[[], str] | None = None) -> None:
         super().__init__(logger, {})
         self._token = token
 
@@ -34,7 +39,7 @@ class RedactingLogger(logging.LoggerAdapter[logging.Logger]):
 
     def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
         if self.isEnabledFor(level):
-            token = self._token()
+            token = "" if self._token is None else self._token()
             msg = self._clean(msg, token)
             args = tuple(self._clean(arg, token) for arg in args)
             if msg in _HEADER_LINES and str(args[0]).lower() in _SECRET_HEADERS:
@@ -53,3 +58,9 @@ class RedactingLogger(logging.LoggerAdapter[logging.Logger]):
         ):
             return REDACTED
         return value
+
+
+@functools.lru_cache(maxsize=64)
+def for_logger(logger: logging.Logger) -> RedactingLogger:
+    """The shared redacting logger for ``websockets``' records, a child of ``logger``."""
+    return RedactingLogger(logger.getChild("websockets"))

@@ -1,14 +1,13 @@
 """``StreamAPIWS``: the coordinator connection as a hot Observable of events.
 
-It composes the pieces: a :class:`rx_coordinator.session.Session` (connections one
-after another, with backoff), whose events are fanned out to subscribers through an
-isolating subject.
+The client's lifecycle (connect, disconnect, the state) around the pipeline of
+:mod:`rx_coordinator._pipeline`, whose events it publishes to a hub (``events``), to its
+``on()`` handlers and to ``listen()``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import inspect
 import logging
 import math
@@ -20,12 +19,14 @@ from typing import Any, TypeVar, overload
 from reactivex import Observable, abc
 
 from . import protocol
-from ._backoff import Backoff
+from ._handlers import EventHandler, Handlers
 from ._hub import Hub, StateHub
 from ._listen import EventStream
 from ._match import Selector
-from ._redact import RedactingLogger
+from ._pipeline import Settings, coordinator_events
+from ._redact import for_logger
 from ._tasks import TaskSet
+from ._watching import Watching
 from .errors import (
     ConnectionLost,
     StreamWSAuthError,
@@ -34,16 +35,12 @@ from .errors import (
     StreamWSTokenProviderError,
 )
 from .events import Event
-from .operators import of_type
-from .rest import RestClient, is_permanent
+from .operators import Connected, connection_id_of, of_type
+from .operators._coordinator import Job
 from .scheduling import LoopScheduler
-from .session import Connected, Job, Session, Settings, connection_id_of
 from .state import ConnectionState
 
 __all__ = ["EventHandler", "StreamAPIWS", "TokenProvider"]
-
-EventHandler = Callable[[Event], Awaitable[None] | None]
-"""A handler for :meth:`StreamAPIWS.on`: a function or a coroutine function of one event."""
 
 TokenProvider = Callable[[], Awaitable[str] | str]
 """Gives a fresh user token: a function or a coroutine function of no argument."""
@@ -95,6 +92,8 @@ class StreamAPIWS:
             (measured with ``websockets``' settings), three times what the client takes
             otherwise. ``False`` saves that memory at the cost of bandwidth: for services
             holding many connections on a fast network.
+        shutdown_timeout: how long :meth:`disconnect` waits for running coroutine
+            handlers, in seconds, before it cancels them (logged at WARNING).
         logger: where records go; by default ``logging.getLogger("rx_coordinator.client")``.
         scheduler: the reactivex scheduler for every timer; by default a
             :class:`~rx_coordinator.scheduling.LoopScheduler` on the running loop.
@@ -107,41 +106,30 @@ class StreamAPIWS:
             ``compression`` that is not a bool.
     """
 
-    # Slots: services hold thousands of clients, and a dict of 30 attributes is 1.5 KiB.
+    # Slots: services hold thousands of clients, and a dict of 20 attributes is 1 KiB.
     __slots__ = (
         "__weakref__",
         "_api_key",
-        "_backoff_base",
-        "_backoff_factor",
-        "_backoff_max",
-        "_compression",
         "_connection_id",
+        "_established",
         "_first",
         "_handlers",
-        "_healthcheck_interval",
-        "_healthcheck_timeout",
         "_hub",
-        "_jitter",
-        "_jitter_random",
         "_logger",
         "_max_pending_handlers",
-        "_max_retries",
-        "_max_size",
-        "_pending_handlers",
         "_refreshed_on_expiry",
-        "_rest",
-        "_rest_base",
+        "_rest_uri",
         "_scheduler",
-        "_session",
-        "_skipped_handlers",
+        "_settings",
+        "_shutdown_timeout",
         "_state",
+        "_subscription",
         "_tasks",
         "_token",
         "_token_provider",
         "_uri",
         "_user_id",
-        "_watched",
-        "_ws_logger",
+        "_watching",
     )
 
     def __init__(
@@ -162,6 +150,7 @@ class StreamAPIWS:
         jitter: float = 0.0,
         jitter_random: Callable[[], float] | None = None,
         max_pending_handlers: int = 1000,
+        shutdown_timeout: float = 5.0,
         max_size: int | None = 2**20,
         compression: bool = True,
         logger: logging.Logger | None = None,
@@ -173,7 +162,10 @@ class StreamAPIWS:
         if token is not None:
             _check_text("token", token)
         if token_provider is not None and not callable(token_provider):
-            raise TypeError(f"token_provider must be callable, got {token_provider!r}")
+            # Never the value: a token passed here by mistake would be echoed.
+            raise TypeError(
+                f"token_provider must be callable, got a {type(token_provider).__name__}"
+            )
         _check_text("user_id", user_id)
         protocol.validate_uri(uri)
         if rest_uri is not None:
@@ -211,43 +203,45 @@ class StreamAPIWS:
             isinstance(max_size, bool) or not isinstance(max_size, int) or max_size <= 0
         ):
             raise ValueError(f"max_size must be a positive integer or None, got {max_size!r}")
+        _check_number("shutdown_timeout", shutdown_timeout, minimum=0.0)
         if not isinstance(compression, bool):
             raise TypeError(f"compression must be True or False, got {compression!r}")
 
         self._api_key = api_key
+        self._user_id = user_id
+        self._uri = uri
         self._token = token or ""
         self._token_provider = token_provider
         # A code 40 was answered with a fresh token, and no connection.ok came since.
         self._refreshed_on_expiry = False
-        self._user_id = user_id
-        self._uri = uri
-        self._rest_base = rest_uri.rstrip("/") if rest_uri else protocol.rest_base(uri)
-        self._rest: RestClient | None = None
-        self._watched: dict[str, None] = {}  # insertion-ordered set of cids
-        self._healthcheck_interval = float(healthcheck_interval)
-        self._healthcheck_timeout = float(healthcheck_timeout)
-        self._max_retries = max_retries
-        self._backoff_base = float(backoff_base)
-        self._backoff_factor = float(backoff_factor)
-        self._backoff_max = None if backoff_max is None else float(backoff_max)
-        self._jitter = float(jitter)
-        self._jitter_random = jitter_random or random.random
-        self._max_pending_handlers = max_pending_handlers
-        self._pending_handlers = 0
-        self._skipped_handlers = 0
-        self._max_size = max_size
-        self._compression = compression
+        self._settings = Settings(
+            url=protocol.build_url(uri, api_key),
+            healthcheck_interval=float(healthcheck_interval),
+            healthcheck_timeout=float(healthcheck_timeout),
+            max_retries=max_retries,
+            backoff_base=float(backoff_base),
+            backoff_factor=float(backoff_factor),
+            backoff_max=None if backoff_max is None else float(backoff_max),
+            jitter=float(jitter),
+            jitter_random=jitter_random or random.random,
+            max_size=max_size,
+            compression=compression,
+        )
+        self._shutdown_timeout = float(shutdown_timeout)
         self._logger = logger or logging.getLogger(__name__)
-        self._ws_logger = RedactingLogger(self._logger.getChild("websockets"), self._current_token)
         self._scheduler = scheduler
-
+        self._tasks = TaskSet(self._logger)
+        # Made at the first on() and watch(): many clients use neither.
+        self._max_pending_handlers = max_pending_handlers
+        self._handlers: Handlers | None = None
+        self._rest_uri = rest_uri
+        self._watching: Watching | None = None
         self._hub: Hub[Event] = Hub(self._logger)
         self._state = StateHub(ConnectionState.DISCONNECTED, self._logger)
-        self._handlers: dict[str, list[EventHandler]] = {}
-        self._tasks = TaskSet(self._logger)
-        self._session: Session | None = None
+        self._subscription: abc.DisposableBase | None = None
         self._first: asyncio.Future[Connected] | None = None
         self._connection_id: str | None = None
+        self._established = False
 
     # -- public API ---------------------------------------------------------------------
 
@@ -284,60 +278,95 @@ class StreamAPIWS:
 
         Raises:
             StreamWSAuthError: the coordinator answered ``connection.error``.
-            StreamWSConnectionError: the socket could not open, or no first frame came
-                within ``healthcheck_timeout``.
+            StreamWSConnectionError: the socket could not open, no ``connection.ok`` came
+                within ``healthcheck_timeout``, or :meth:`disconnect` was called meanwhile.
             StreamWSTokenProviderError: the ``token_provider`` failed to give a token.
             RuntimeError: the client is already connecting or connected.
         """
         current = self._state.value
         if current not in (ConnectionState.DISCONNECTED, ConnectionState.FAILED):
             raise RuntimeError(f"connect() called while {current.value}; disconnect() first")
-        if not self._token:
-            await self._fetch_token()
         loop = asyncio.get_running_loop()
-        scheduler = self._scheduler or LoopScheduler.for_loop(loop)
-        self._hub.restart()
         first = self._first = loop.create_future()
+        self._hub.restart()
+        self._established = False
+        # CONNECTING before the first await: a second connect() now raises.
         self._set_state(ConnectionState.CONNECTING)
-        self._logger.info("connecting to %s as user %s", self._uri, self._user_id)
-        self._session = self._new_session(scheduler)
-        self._session.start()
         try:
+            if not self._token:
+                try:
+                    await self._fetch_token()
+                except StreamWSTokenProviderError as error:
+                    if not first.done():
+                        self._on_failure(error)
+                    raise
+            if not first.done():  # else disconnect() was called while the token came
+                self._logger.info("connecting to %s as user %s", self._uri, self._user_id)
+                scheduler = self._scheduler or LoopScheduler.for_loop(loop)
+                hooks = _Hooks(self)
+                stream = coordinator_events(
+                    self._settings,
+                    scheduler,
+                    hooks,
+                    spawn=self._tasks.spawn,
+                    logger=self._logger,
+                    ws_logger=for_logger(self._logger),
+                )
+                subscription = stream.subscribe(hooks)
+                if first.done() and self._subscription is None:
+                    subscription.dispose()  # it failed (or was disconnected) at once
+                else:
+                    self._subscription = subscription
             connected: Connected = await first
-            self._first = None  # the event is the caller's now; do not keep it alive here
         except asyncio.CancelledError:
             await self.disconnect()
             raise
-        except BaseException:
-            await self._tasks.join()
-            raise
+        finally:
+            if self._first is first:
+                self._first = None  # the event is the caller's now; do not keep it here
         return connected
 
     async def disconnect(self) -> None:
         """Close the connection for good and complete :attr:`events`.
 
         Stops the heartbeat, cancels a pending reconnect at once (also mid-backoff),
-        closes the socket with 1000 ``"client disconnect"``, waits for every task the client
-        started (coroutine handlers included) and sets ``DISCONNECTED``. Safe to call twice,
-        or before :meth:`connect`.
+        closes the socket with 1000 ``"client disconnect"``, completes :attr:`events` and
+        sets ``DISCONNECTED``; then waits for the tasks the client started: the socket's
+        closing, and coroutine handlers for up to ``shutdown_timeout`` seconds, after
+        which they are cancelled. Safe to call twice, before :meth:`connect`, or from a
+        handler (it never waits for the task that called it).
         """
-        if self._session is not None:
-            self._session.dispose()
-            self._session = None
-        if self._first is not None and not self._first.done():
-            self._first.set_exception(
+        subscription, self._subscription = self._subscription, None
+        if subscription is not None:
+            subscription.dispose()
+        first, self._first = self._first, None
+        if first is not None and not first.done():
+            first.set_exception(
                 StreamWSConnectionError("disconnect() was called before the connection was made")
             )
-        await self._tasks.join()
         self._connection_id = None
-        if self._rest is not None:
-            await self._rest.aclose()
-            self._rest = None
+        # The streams end before anything is awaited: a handler may be waiting on them.
         if not self._hub.is_stopped:
             self._hub.on_completed()
         if self._state.value is not ConnectionState.DISCONNECTED:
             self._logger.info("disconnected")
             self._set_state(ConnectionState.DISCONNECTED)
+        await self._finish_tasks()
+        if self._watching is not None:
+            await self._watching.aclose()
+
+    async def _finish_tasks(self) -> None:
+        left = await self._tasks.join(self._shutdown_timeout)
+        if left:
+            self._logger.warning(
+                "disconnect(): cancelling %d task(s) still running after %g s: %s",
+                len(left),
+                self._shutdown_timeout,
+                ", ".join(sorted({t.get_name() for t in left})),
+            )
+            for task in left:
+                task.cancel()
+            await self._tasks.join(1.0)
 
     @overload
     def on(self, event_type: str) -> Callable[[_H], _H]: ...
@@ -349,16 +378,18 @@ class StreamAPIWS:
         """Call ``handler`` for every event of ``event_type``; usable as a decorator.
 
         Plain functions are called in the event's turn; coroutine functions are scheduled
-        as tasks (awaited by :meth:`disconnect`). A handler's exception is logged with its
-        traceback and never propagates. Handlers stay registered across reconnects and
-        new sessions.
+        as tasks (awaited by :meth:`disconnect`, up to ``shutdown_timeout``). Whatever a
+        handler raises is logged with its traceback and never propagates. Handlers stay
+        registered across reconnects and new sessions.
         """
         _check_text("event_type", event_type)
 
         def register(fn: _H) -> _H:
             if not callable(fn):
-                raise TypeError(f"handler must be callable, got {fn!r}")
-            self._handlers.setdefault(event_type, []).append(fn)
+                raise TypeError(f"handler must be callable, got a {type(fn).__name__}")
+            if self._handlers is None:
+                self._handlers = Handlers(self._tasks, self._logger, self._max_pending_handlers)
+            self._handlers.add(event_type, fn)
             return fn
 
         return register if handler is None else register(handler)
@@ -366,7 +397,7 @@ class StreamAPIWS:
     @property
     def watched(self) -> frozenset[str]:
         """The calls this client watches (``"type:id"``), re-watched after every reconnect."""
-        return frozenset(self._watched)
+        return frozenset(() if self._watching is None else self._watching.cids)
 
     async def watch(self, call: str, call_id: str | None = None) -> None:
         """Receive the events of a call: ``watch("default", "abc")`` or ``watch("default:abc")``.
@@ -388,22 +419,19 @@ class StreamAPIWS:
         current = self._state.value
         if current in (ConnectionState.DISCONNECTED, ConnectionState.FAILED):
             raise RuntimeError(f"watch() called while {current.value}; connect() first")
+        watching = self._watching
+        if watching is None:
+            watching = self._watching = Watching(
+                self._rest_uri.rstrip("/") if self._rest_uri else protocol.rest_base(self._uri),
+                self._api_key,
+                self._current_token,
+                self._logger,
+            )
         connection_id = self._connection_id
-        added = cid not in self._watched
-        # Listed first, so that a reconnect during the request watches it again.
-        self._watched[cid] = None
         if current is not ConnectionState.CONNECTED or connection_id is None:
+            watching.cids[cid] = None  # watched when the connection is made
             return
-        rest = await self._rest_client()
-        try:
-            await rest.get_call(cid, connection_id)
-        except Exception:
-            if self._connection_id == connection_id and added:
-                self._watched.pop(cid, None)  # refused on this very connection
-            if self._connection_id == connection_id:
-                raise
-            # The connection changed meanwhile: watching it on the new one covers the call.
-        self._logger.info("watching %s", cid)
+        await watching.watch(cid, connection_id, self._live_connection_id)
 
     async def unwatch(self, call: str, call_id: str | None = None) -> None:
         """Stop watching a call: it is not watched again after the next reconnect.
@@ -412,7 +440,9 @@ class StreamAPIWS:
         call locally), so the coordinator may send the call's events on the current
         connection until it ends. Unwatching a call that is not watched does nothing.
         """
-        self._watched.pop(protocol.call_cid(call, call_id), None)
+        cid = protocol.call_cid(call, call_id)
+        if self._watching is not None:
+            self._watching.cids.pop(cid, None)
 
     @overload
     def listen(self, *, maxsize: int = ...) -> EventStream[Event]: ...
@@ -469,94 +499,15 @@ class StreamAPIWS:
             f"state={self._state.value.value}>"
         )
 
-    def _new_session(self, scheduler: abc.SchedulerBase) -> Session:
-        """Connections one after another, with backoff, until one fails for good."""
-        settings = Settings(
-            url=protocol.build_url(self._uri, self._api_key),
-            user_id=self._user_id,
-            healthcheck_interval=self._healthcheck_interval,
-            healthcheck_timeout=self._healthcheck_timeout,
-            max_size=self._max_size,
-            compression=self._compression,
-            tasks=self._tasks,
-            logger=self._logger,
-            ws_logger=self._ws_logger,
-        )
-        backoff = Backoff(
-            max_retries=self._max_retries,
-            base=self._backoff_base,
-            factor=self._backoff_factor,
-            max_delay=self._backoff_max,
-            jitter=self._jitter,
-            rand=self._jitter_random,
-        )
-        return Session(settings, scheduler, backoff, _Hooks(self))
-
-    # -- watched calls --------------------------------------------------------------------
-
-    async def _rest_client(self) -> RestClient:
-        # Made at the first watch: a client that never watches never loads httpx, and the
-        # import (about half a second) runs in a thread so that the loop keeps serving.
-        if self._rest is None:
-            await asyncio.to_thread(importlib.import_module, "httpx")
-            if self._rest is None:
-                self._rest = RestClient(self._rest_base, self._api_key, lambda: self._token)
-        return self._rest
-
-    def _prepare(self, event: Connected) -> Job | None:
-        """Watch the watched calls on a new connection (``None``: nothing to do)."""
-        connection_id = connection_id_of(event)
-        if not self._watched or connection_id is None:
-            return None
-        return lambda: self._rewatch(connection_id)
-
-    async def _rewatch(self, connection_id: str) -> None:
-        """Watch every watched call on ``connection_id``, including those added meanwhile.
-
-        A call the API refuses for good (404, 403, ...) is dropped with a WARNING; any
-        other failure fails the connection, which is then retried with the backoff.
-        """
-        rest = await self._rest_client()
-        done: set[str] = set()
-        while pending := [cid for cid in self._watched if cid not in done]:
-            results = await asyncio.gather(
-                *(rest.get_call(cid, connection_id) for cid in pending),
-                return_exceptions=True,
-            )
-            failures: list[BaseException] = []
-            for cid, result in zip(pending, results, strict=True):
-                done.add(cid)
-                if not isinstance(result, BaseException):
-                    continue
-                if is_permanent(result):
-                    self._watched.pop(cid, None)
-                    self._logger.warning("no longer watching %s: %s", cid, result)
-                else:
-                    failures.append(result)
-            if failures:
-                raise ConnectionLost(
-                    f"re-watching {len(failures)} of {len(pending)} calls failed: {failures[0]}"
-                ) from failures[0]
-        self._logger.info("watching %d calls on the new connection", len(done))
-
     # -- tokens ---------------------------------------------------------------------------
 
     def _current_token(self) -> str:
         return self._token
 
-    def _fresh_token_for(self, error: Exception) -> Job | None:
-        """A token fetch (then an immediate retry) for a first code 40 in a row."""
-        expired = isinstance(error, StreamWSAuthError) and error.code == protocol.TOKEN_EXPIRED
-        if not expired or self._token_provider is None or self._refreshed_on_expiry:
-            return None
-        self._logger.info("the token has expired; asking token_provider for a fresh one")
-        return self._refresh_after_expiry
+    def _live_connection_id(self) -> str | None:
+        return self._connection_id
 
-    async def _refresh_after_expiry(self) -> None:
-        await self._fetch_token()
-        self._refreshed_on_expiry = True
-
-    async def _fetch_token(self) -> str:
+    async def _fetch_token(self) -> None:
         assert self._token_provider is not None
         try:
             token = self._token_provider()
@@ -569,126 +520,112 @@ class StreamAPIWS:
                 f"token_provider must give a non-empty string, not a {type(token).__name__}"
             )
         self._token = token
-        return token
 
-    # -- the stream's callbacks -----------------------------------------------------------
+    async def _refresh_after_expiry(self) -> None:
+        await self._fetch_token()
+        self._refreshed_on_expiry = True
 
-    def _on_connected(self, event: Connected) -> None:
-        self._connection_id = connection_id_of(event)
-        self._refreshed_on_expiry = False
-        self._logger.info("connected (connection_id %s)", self._connection_id)
-        self._on_event(event)
-
-    def _on_event(self, event: Event) -> None:
-        self._hub.on_next(event)
-        handlers = self._handlers.get(event.type)
-        if handlers:
-            self._dispatch(handlers, event)
-
-    def _on_ready(self, event: Connected) -> None:
-        """The connection is authenticated and its calls are watched again."""
-        self._set_state(ConnectionState.CONNECTED)
-        if self._first is not None and not self._first.done():
-            self._first.set_result(event)
+    # -- what the pipeline tells ----------------------------------------------------------
 
     def _on_failure(self, error: Exception) -> None:
+        self._subscription = None
         self._connection_id = None
         if isinstance(error, StreamWSMaxRetriesExceeded):
             self._logger.info("giving up: %s", error)
         else:
             self._logger.info("connection failed: %s", error)
         self._set_state(ConnectionState.FAILED)
-        if self._first is not None and not self._first.done():
-            self._first.set_exception(error)
+        first = self._first
+        if first is not None and not first.done():
+            first.set_exception(error)
         self._hub.on_error(error)
-
-    def _on_retry(self, attempt: int, delay: float, error: Exception) -> None:
-        self._connection_id = None
-        self._set_state(ConnectionState.RECONNECTING)
-        what = "connection lost" if attempt == 0 else f"reconnect attempt {attempt} failed"
-        self._logger.warning("%s; reconnecting in %g s", what, delay, exc_info=error)
 
     def _set_state(self, state: ConnectionState) -> None:
         if self._state.value is not state:
             self._state.on_next(state)
 
-    def _dispatch(self, handlers: list[EventHandler], event: Event) -> None:
-        for handler in tuple(handlers):
-            try:
-                result = handler(event)
-            except Exception:
-                self._logger.exception("handler %r raised on a %s event", handler, event.type)
-                continue
-            if inspect.isawaitable(result):
-                self._schedule_handler(handler, event, result)
 
-    def _schedule_handler(
-        self, handler: EventHandler, event: Event, pending: Awaitable[None]
-    ) -> None:
-        if self._pending_handlers >= self._max_pending_handlers:
-            if inspect.iscoroutine(pending):
-                pending.close()  # never awaited: close it rather than leak a warning
-            if not self._skipped_handlers:
-                self._logger.error(
-                    "%d coroutine handler calls are still running: skipping %r for a %s "
-                    "event (and further calls until they catch up)",
-                    self._pending_handlers,
-                    handler,
-                    event.type,
-                )
-            self._skipped_handlers += 1
-            return
-        if self._skipped_handlers:
-            self._logger.error(
-                "handlers caught up; %d handler calls were skipped", self._skipped_handlers
-            )
-            self._skipped_handlers = 0
-        self._pending_handlers += 1
-        self._tasks.spawn(self._run_handler(handler, event, pending), name="rx_coordinator.handler")
-
-    async def _run_handler(
-        self, handler: EventHandler, event: Event, pending: Awaitable[None]
-    ) -> None:
-        try:
-            await pending
-        except Exception:
-            self._logger.exception("handler %r raised on a %s event", handler, event.type)
-        finally:
-            self._pending_handlers -= 1
-
-
-class _Hooks:
-    """The client's side of its :class:`Session`: one small object rather than a bound
-    method per hook, since services hold thousands of clients."""
+class _Hooks(abc.ObserverBase[Event]):
+    """The client's side of its pipeline, and the pipeline's end: one small object."""
 
     __slots__ = ("_client",)
 
     def __init__(self, client: StreamAPIWS) -> None:
         self._client = client
 
-    def token(self) -> str:
-        return self._client._token
+    def on_next(self, value: Event) -> None:
+        """Each event, to the hub (``events``), then to the ``on()`` handlers."""
+        client = self._client
+        client._hub.on_next(value)
+        handlers = client._handlers
+        if handlers is not None:
+            handlers.dispatch(value)
 
-    def connected(self, event: Connected) -> None:
-        self._client._on_connected(event)
+    def on_error(self, error: Exception) -> None:
+        """The pipeline gave up: the client has failed."""
+        self._client._on_failure(error)
 
-    def event(self, event: Event) -> None:
-        self._client._on_event(event)
+    def on_completed(self) -> None:  # the pipeline ends only with an error; for completeness
+        self._client._on_failure(StreamWSConnectionError("the connection ended"))
 
-    def prepare(self, event: Connected) -> Job | None:
-        return self._client._prepare(event)
+    def auth_frame(self) -> str:
+        client = self._client
+        return protocol.auth_frame(client._token, client._user_id)
 
-    def ready(self, event: Connected) -> None:
-        self._client._on_ready(event)
+    def health_check(self) -> str:
+        return protocol.health_check_frame(protocol.new_client_id(self._client._user_id))
 
-    def fresh_token(self, error: Exception) -> Job | None:
-        return self._client._fresh_token_for(error)
+    def prepare(self, event: Event) -> Job | None:
+        """At ``connection.ok``: note the connection, and re-watch the watched calls."""
+        client = self._client
+        connection_id = client._connection_id = connection_id_of(event)
+        client._refreshed_on_expiry = False
+        client._logger.info("connected (connection_id %s)", connection_id)
+        watching = client._watching
+        if watching is None or not watching.cids or connection_id is None:
+            return None
+        return lambda: watching.rewatch(connection_id)
+
+    def ready(self, event: Event) -> None:
+        """The connection is authenticated and its calls are watched again."""
+        client = self._client
+        client._established = True
+        client._set_state(ConnectionState.CONNECTED)
+        first = client._first
+        if first is not None and not first.done():
+            first.set_result(event)  # type: ignore[arg-type]  # connection.ok, by handshake()
+
+    def is_retryable(self, error: Exception) -> bool:
+        # Before the first ready connection, the caller of connect() learns at once.
+        return self._client._established and isinstance(
+            error, ConnectionLost | StreamWSTokenProviderError
+        )
+
+    def resets_budget(self, error: Exception) -> bool:
+        # A connection proves itself by a frame at least one interval after connection.ok.
+        uptime = getattr(error, "uptime", None)
+        return uptime is not None and uptime >= self._client._settings.healthcheck_interval
 
     def retrying(self, attempt: int, delay: float, error: Exception) -> None:
-        self._client._on_retry(attempt, delay, error)
+        client = self._client
+        client._connection_id = None
+        client._set_state(ConnectionState.RECONNECTING)
+        what = "connection lost" if attempt == 0 else f"reconnect attempt {attempt} failed"
+        budget = client._settings.max_retries
+        of = "" if budget is None else f" of {budget}"
+        client._logger.warning(
+            "%s; reconnecting in %g s (attempt %d%s)", what, delay, attempt + 1, of, exc_info=error
+        )
 
-    def failed(self, error: Exception) -> None:
-        self._client._on_failure(error)
+    def recover(self, error: Exception) -> Job | None:
+        """For a first code 40 in a row, with a provider: fetch a token, reconnect at once."""
+        client = self._client
+        expired = isinstance(error, StreamWSAuthError) and error.code == protocol.TOKEN_EXPIRED
+        if not expired or client._token_provider is None or client._refreshed_on_expiry:
+            return None
+        client._connection_id = None
+        client._logger.info("the token has expired; asking token_provider for a fresh one")
+        return client._refresh_after_expiry
 
 
 def _check_text(name: str, value: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -30,6 +31,8 @@ class LoopScheduler(AsyncIOScheduler):
 
     def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         super().__init__(loop or asyncio.get_running_loop())
+        # One bound method for every reader of this clock, rather than one each.
+        self.monotonic = self._loop.time
 
     @classmethod
     def for_loop(cls, loop: asyncio.AbstractEventLoop) -> LoopScheduler:
@@ -39,9 +42,8 @@ class LoopScheduler(AsyncIOScheduler):
             scheduler = _SHARED[loop] = cls(loop)
         return scheduler
 
-    def monotonic(self) -> float:
-        """The loop's monotonic time in seconds: what ``now`` says, without a datetime."""
-        return self._loop.time()
+    monotonic: Callable[[], float]
+    """The loop's monotonic time in seconds: what ``now`` says, without a datetime."""
 
     @property
     def now(self) -> datetime:
@@ -82,11 +84,13 @@ class _Scheduled(abc.DisposableBase):
         self._state = state
         self._inner: abc.DisposableBase | None = None
         loop = scheduler._loop
+        # The object itself is the callback: a bound method per timer would cost 64 bytes.
         self._handle: asyncio.Handle = (
-            loop.call_soon(self._run) if seconds is None else loop.call_later(seconds, self._run)
+            loop.call_soon(self) if seconds is None else loop.call_later(seconds, self)
         )
 
-    def _run(self) -> None:
+    def __call__(self) -> None:
+        """Run the action (the loop calls this)."""
         action, self._action = self._action, None
         if action is not None:
             state, self._state = self._state, None

@@ -99,7 +99,7 @@ async def test_no_first_frame_in_time_raises_connection_error(fake, make_client)
     fake.ignore_auth()
     client = make_client(healthcheck_timeout=0.4)
     started = time.monotonic()
-    with pytest.raises(StreamWSConnectionError, match=r"no frame received for 0\.4 s"):
+    with pytest.raises(StreamWSConnectionError, match=r"no connection\.ok within 0\.4 s"):
         await client.connect()
     elapsed = time.monotonic() - started
     assert 0.4 <= elapsed < 0.9
@@ -117,16 +117,16 @@ async def test_an_unexpected_first_frame_is_a_connection_error(fake, make_client
 
 
 async def test_websockets_own_pings_are_off(fake, make_client, monkeypatch):
-    import rx_coordinator.transport as transport
+    from rx_coordinator.operators import _socket
 
     seen: dict[str, object] = {}
-    real_connect = transport.connect  # type: ignore[attr-defined]
+    real_connect = _socket.connect
 
     def spy(*args, **kwargs):
         seen.update(kwargs)
         return real_connect(*args, **kwargs)
 
-    monkeypatch.setattr(transport, "connect", spy)
+    monkeypatch.setattr(_socket, "connect", spy)
     await make_client().connect()
     assert seen["ping_interval"] is None
 

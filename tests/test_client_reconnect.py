@@ -16,6 +16,7 @@ from rx_coordinator import (
     StreamWSMaxRetriesExceeded,
 )
 from rx_coordinator.state import ALLOWED_TRANSITIONS
+from rx_coordinator.testing import payloads
 
 from .helpers import eventually
 
@@ -121,14 +122,30 @@ async def test_a_connection_that_dies_young_is_a_failed_attempt(connected, fake)
     assert len(fake.connections) == 3
 
 
-async def test_a_connection_that_lives_one_interval_resets_the_budget(connected, fake):
+async def test_a_connection_that_proves_itself_alive_resets_the_budget(connected, fake):
     _, events, _, conn = await connected(max_retries=1)
     for _ in range(4):  # without the reset, the second loss would exhaust max_retries=1
+        conn.go_silent()  # only our own frame below proves the connection alive
         await asyncio.sleep(0.25)  # longer than the 0.2 s interval
+        await conn.send(payloads.health_check(conn.connection_id or "c"))
+        await asyncio.sleep(0.02)
         await conn.drop()
         conn = await fake.next_connection()
     assert events.error is None
     assert len(fake.connections) == 5
+
+
+async def test_a_server_silent_after_connection_ok_does_not_reset_the_budget(connected, fake):
+    # Each connection lives past the interval, but says nothing after connection.ok: it
+    # proves nothing, so the retries run out instead of going on for ever.
+    _, events, _, conn = await connected(max_retries=2, healthcheck_timeout=0.3)
+    conn.go_silent()
+    for _ in range(2):
+        conn = await fake.next_connection()
+        conn.go_silent()
+    await events.wait_ended(timeout=5)
+    assert isinstance(events.error, StreamWSMaxRetriesExceeded)
+    assert len(fake.connections) == 3
 
 
 async def test_state_only_takes_allowed_transitions(connected, fake):

@@ -113,7 +113,7 @@ async def test_coroutine_handlers_beyond_the_limit_are_skipped_loudly(connected,
     assert len(errors) == 1
     assert "2 coroutine handler calls are still running" in errors[0]
     release.set()
-    await eventually(lambda: c.client._pending_handlers == 0)
+    await eventually(lambda: c.client._handlers.pending == 0)
     await c.conn.send(custom(9))
     await eventually(lambda: started[-1] == 9)
     assert any("3 handler calls were skipped" in r.getMessage() for r in caplog.records)

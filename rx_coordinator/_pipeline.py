@@ -1,0 +1,123 @@
+"""The client's event stream, composed of the public operators: the design in one place."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from reactivex import abc
+
+from .events import Event
+from .operators import (
+    Lean,
+    decode_events,
+    exponential_backoff,
+    handshake,
+    heartbeat,
+    liveness_timeout,
+    retry_when,
+    websocket,
+    when_ready,
+)
+from .operators._coordinator import Job
+from .operators._socket import Spawn
+
+__all__ = ["Hooks", "Settings", "coordinator_events"]
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What the stream is made with (the client's options, checked)."""
+
+    url: str
+    healthcheck_interval: float
+    healthcheck_timeout: float
+    max_retries: int | None
+    backoff_base: float
+    backoff_factor: float
+    backoff_max: float | None
+    jitter: float
+    jitter_random: Callable[[], float]
+    max_size: int | None
+    compression: bool
+
+
+class Hooks(Protocol):
+    """What the stream asks of the client, and tells it."""
+
+    def auth_frame(self) -> str:
+        """The first frame of a new socket, with the current token."""
+
+    def health_check(self) -> str:
+        """The health-check frame of a new connection."""
+
+    def prepare(self, event: Event) -> Job | None:
+        """At ``connection.ok``: a job (re-watching calls) to await before "ready"."""
+
+    def ready(self, event: Event) -> None:
+        """The connection of this ``connection.ok`` is ready."""
+
+    def is_retryable(self, error: Exception) -> bool:
+        """Whether a lost connection is worth a reconnect."""
+
+    def resets_budget(self, error: Exception) -> bool:
+        """Whether the lost connection proved itself, so the backoff starts over."""
+
+    def retrying(self, attempt: int, delay: float, error: Exception) -> None:
+        """Reconnect attempt ``attempt`` (0-based) opens in ``delay`` seconds."""
+
+    def recover(self, error: Exception) -> Job | None:
+        """A job after which to reconnect at once (a fresh token after code 40), or ``None``."""
+
+
+def coordinator_events(
+    settings: Settings,
+    scheduler: abc.SchedulerBase,
+    hooks: Hooks,
+    *,
+    spawn: Spawn,
+    logger: logging.Logger,
+    ws_logger: logging.Logger | logging.LoggerAdapter[logging.Logger],
+) -> Lean[Event]:
+    """The coordinator's events, across reconnects, until a final error.
+
+    Each subscription to the socket is one connection: opened and authenticated, watched
+    for silence, decoded, checked for ``connection.ok`` first, kept alive by a heartbeat,
+    and prepared (its calls watched again) before it is "ready". When it ends, the retry
+    logic fetches a fresh token (code 40) or waits out the backoff, then subscribes again:
+    a new connection.
+    """
+    socket = websocket(
+        settings.url,
+        hooks.auth_frame,
+        open_timeout=settings.healthcheck_timeout,
+        max_size=settings.max_size,
+        compression=settings.compression,
+        logger=ws_logger,
+        spawn=spawn,
+    )
+    backoff = exponential_backoff(
+        max_retries=settings.max_retries,
+        base=settings.backoff_base,
+        factor=settings.backoff_factor,
+        max_delay=settings.backoff_max,
+        jitter=settings.jitter,
+        rand=settings.jitter_random,
+        scheduler=scheduler,
+        is_retryable=hooks.is_retryable,
+        resets_budget=hooks.resets_budget,
+        on_retry=hooks.retrying,
+        recover=hooks.recover,
+        spawn=spawn,
+    )
+    events: Lean[Event] = socket.pipe(
+        liveness_timeout(settings.healthcheck_timeout, scheduler),
+        decode_events(logger),
+        handshake(settings.healthcheck_timeout, scheduler),
+        heartbeat(settings.healthcheck_interval, scheduler, socket, hooks.health_check),
+        when_ready(hooks.prepare, hooks.ready, spawn=spawn),
+        retry_when(backoff),
+    )
+    return events
