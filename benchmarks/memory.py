@@ -9,11 +9,13 @@ runs in a fresh process of its own, which measures its resident memory once its 
 are loaded and a few warm-up connections are open, and again with ``--clients`` more
 connections open, heartbeating (every second here) for a few seconds:
 
+- socket: per connection, a websockets connection alone (authenticated, then idle);
 - bare: per connection, a websockets connection, a reader task that ``json.loads`` every
-  frame, and a heartbeat task;
+  frame, and a heartbeat task (the peer);
 - ours: per connection, a connected ``StreamAPIWS`` with one subscriber of ``events``.
 
-It prints kilobytes per connection for each and the ratio (below 1.5 is the target).
+Each variant runs ``--rounds`` times, alternating; it prints the median kilobytes per
+connection of each and the ratios of ours to both (at most 1.18 to the peer is the target).
 """
 
 from __future__ import annotations
@@ -26,8 +28,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from _common import frame_server, machine
+from _common import frame_server, machine, median
 
+KINDS = ("socket", "bare", "ours")
+LABELS = {
+    "socket": "bare websockets socket alone",
+    "bare": "bare + reader + heartbeat tasks",
+    "ours": "StreamAPIWS",
+}
 HEARTBEAT = 1.0
 SETTLE = 3.0  # seconds of heartbeats before the second measure
 WARM_UP = 20  # connections opened before the first measure
@@ -39,6 +47,21 @@ def rss_kib() -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+async def socket_clients(uri: str, count: int) -> list[Any]:
+    from websockets.asyncio.client import connect
+
+    async def one() -> Any:
+        ws = await connect(uri, ping_interval=None)  # offers deflate, as the client does
+        await ws.send(json.dumps({"token": "t", "user_details": {"id": "alice"}}))
+        await ws.recv()
+        return ws
+
+    held = []
+    for start in range(0, count, 100):
+        held += await asyncio.gather(*(one() for _ in range(start, min(count, start + 100))))
+    return held
 
 
 async def bare_clients(uri: str, count: int) -> list[Any]:
@@ -93,7 +116,7 @@ async def child(kind: str, uri: str, count: int) -> dict[str, float]:
 
     import rx_coordinator  # noqa: F401
 
-    make = bare_clients if kind == "bare" else our_clients
+    make = {"socket": socket_clients, "bare": bare_clients, "ours": our_clients}[kind]
     # A few connections first, kept open, so that one-time costs (caches filled at first
     # use, the loop's own structures) are not counted per connection.
     warm = await make(uri, WARM_UP)
@@ -117,26 +140,29 @@ def measure(kind: str, uri: str, count: int) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print KiB per connection for both, and the ratio."""
+    """Print the median KiB per connection of each variant, and the ratios."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=1000, help="connections per variant")
-    parser.add_argument("--child", choices=["bare", "ours"], help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each variant")
+    parser.add_argument("--child", choices=KINDS, help=argparse.SUPPRESS)
     parser.add_argument("--uri", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(asyncio.run(child(args.child, args.uri, args.clients))))
         return 0
-    results = {}
-    for kind in ("bare", "ours"):
-        with frame_server("idle") as uri:
-            results[kind] = measure(kind, uri, args.clients)
+    results: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    for _ in range(args.rounds):
+        for kind in KINDS:
+            with frame_server("idle") as uri:
+                results[kind].append(measure(kind, uri, args.clients)["per_connection"])
+    per = {kind: median(values) for kind, values in results.items()}
     print(machine())
-    print(f"{args.clients:,} connections, heartbeating every {HEARTBEAT:g} s")
-    for kind, label in (("bare", "bare websockets"), ("ours", "StreamAPIWS")):
-        r = results[kind]
-        print(f"{label:16} {r['per_connection']:8.1f} KiB per connection")
-    ratio = results["ours"]["per_connection"] / results["bare"]["per_connection"]
-    print(f"ratio (ours / bare): {ratio:.2f}")
+    print(f"{args.clients:,} connections, heartbeating every {HEARTBEAT:g} s, {args.rounds} rounds")
+    for kind, label in LABELS.items():
+        runs = ", ".join(f"{v:.1f}" for v in results[kind])
+        print(f"{label:34} {per[kind]:6.1f} KiB per connection ({runs})")
+    print(f"ratio (ours / bare + tasks): {per['ours'] / per['bare']:.2f}")
+    print(f"ratio (ours / socket alone): {per['ours'] / per['socket']:.2f}")
     return 0
 
 

@@ -9,7 +9,8 @@ from typing import Protocol
 
 from reactivex import abc
 
-from .events import Event
+from . import protocol
+from .events import ConnectedEvent, Event, GenericEvent
 from .operators import (
     Lean,
     decode_events,
@@ -22,7 +23,7 @@ from .operators import (
     when_ready,
 )
 from .operators._coordinator import Job
-from .operators._socket import Spawn
+from .operators._socket import Tasks
 
 __all__ = ["Hooks", "Settings", "coordinator_events"]
 
@@ -45,13 +46,14 @@ class Settings:
 
 
 class Hooks(Protocol):
-    """What the stream asks of the client, and tells it."""
+    """What the stream asks of the client, and tells it: one object, for every stage.
+
+    It is a :class:`~rx_coordinator.operators.Readiness` for :func:`when_ready` and a
+    :class:`~rx_coordinator.operators.RetryPolicy` for :func:`exponential_backoff`.
+    """
 
     def auth_frame(self) -> str:
         """The first frame of a new socket, with the current token."""
-
-    def health_check(self) -> str:
-        """The health-check frame of a new connection."""
 
     def prepare(self, event: Event) -> Job | None:
         """At ``connection.ok``: a job (re-watching calls) to await before "ready"."""
@@ -65,11 +67,20 @@ class Hooks(Protocol):
     def resets_budget(self, error: Exception) -> bool:
         """Whether the lost connection proved itself, so the backoff starts over."""
 
-    def retrying(self, attempt: int, delay: float, error: Exception) -> None:
+    def on_retry(self, attempt: int, delay: float, error: Exception) -> None:
         """Reconnect attempt ``attempt`` (0-based) opens in ``delay`` seconds."""
 
     def recover(self, error: Exception) -> Job | None:
         """A job after which to reconnect at once (a fresh token after code 40), or ``None``."""
+
+
+def health_check(connected: Event) -> str:
+    """The health-check frame of the connection that ``connected`` (``connection.ok``) opened.
+
+    Its client id is the official client's ``"{user_id}--{uuid4}"``, with the user the
+    coordinator says is connected.
+    """
+    return protocol.health_check_frame(protocol.new_client_id(user_id_of(connected)))
 
 
 def coordinator_events(
@@ -77,7 +88,7 @@ def coordinator_events(
     scheduler: abc.SchedulerBase,
     hooks: Hooks,
     *,
-    spawn: Spawn,
+    tasks: Tasks,
     logger: logging.Logger,
     ws_logger: logging.Logger | logging.LoggerAdapter[logging.Logger],
 ) -> Lean[Event]:
@@ -96,7 +107,7 @@ def coordinator_events(
         max_size=settings.max_size,
         compression=settings.compression,
         logger=ws_logger,
-        spawn=spawn,
+        tasks=tasks,
     )
     backoff = exponential_backoff(
         max_retries=settings.max_retries,
@@ -106,18 +117,24 @@ def coordinator_events(
         jitter=settings.jitter,
         rand=settings.jitter_random,
         scheduler=scheduler,
-        is_retryable=hooks.is_retryable,
-        resets_budget=hooks.resets_budget,
-        on_retry=hooks.retrying,
-        recover=hooks.recover,
-        spawn=spawn,
+        policy=hooks,
+        tasks=tasks,
     )
     events: Lean[Event] = socket.pipe(
         liveness_timeout(settings.healthcheck_timeout, scheduler),
         decode_events(logger),
         handshake(settings.healthcheck_timeout, scheduler),
-        heartbeat(settings.healthcheck_interval, scheduler, socket, hooks.health_check),
-        when_ready(hooks.prepare, hooks.ready, spawn=spawn),
+        heartbeat(settings.healthcheck_interval, scheduler, socket, health_check),
+        when_ready(hooks, tasks=tasks),
         retry_when(backoff),
     )
     return events
+
+
+def user_id_of(connected: Event) -> str:
+    """The id of the user a ``connection.ok`` event names (``me.id``); ``""`` if none."""
+    if isinstance(connected, ConnectedEvent):
+        return connected.me.id
+    me = connected.raw.get("me") if isinstance(connected, GenericEvent) else None
+    user_id = me.get("id") if isinstance(me, dict) else None
+    return user_id if isinstance(user_id, str) else ""

@@ -308,7 +308,7 @@ class StreamAPIWS:
                     self._settings,
                     scheduler,
                     hooks,
-                    spawn=self._tasks.spawn,
+                    tasks=self._tasks,
                     logger=self._logger,
                     ws_logger=for_logger(self._logger),
                 )
@@ -572,9 +572,6 @@ class _Hooks(abc.ObserverBase[Event]):
         client = self._client
         return protocol.auth_frame(client._token, client._user_id)
 
-    def health_check(self) -> str:
-        return protocol.health_check_frame(protocol.new_client_id(self._client._user_id))
-
     def prepare(self, event: Event) -> Job | None:
         """At ``connection.ok``: note the connection, and re-watch the watched calls."""
         client = self._client
@@ -606,7 +603,7 @@ class _Hooks(abc.ObserverBase[Event]):
         uptime = getattr(error, "uptime", None)
         return uptime is not None and uptime >= self._client._settings.healthcheck_interval
 
-    def retrying(self, attempt: int, delay: float, error: Exception) -> None:
+    def on_retry(self, attempt: int, delay: float, error: Exception) -> None:
         client = self._client
         client._connection_id = None
         client._set_state(ConnectionState.RECONNECTING)

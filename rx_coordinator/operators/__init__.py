@@ -8,7 +8,7 @@
         decode_events(),                        # frames -> typed events, bad frames skipped
         handshake(30, scheduler),               # connection.ok first, else an error
         heartbeat(25, scheduler, socket, ...),  # health checks merged in from connection.ok
-        when_ready(prepare, ready),             # re-watch calls before "ready"
+        when_ready(readiness),                  # re-watch calls before "ready"
         retry_when(exponential_backoff(...)),   # 1, 2, 4, 8, 16 s, then give up
     )
 
@@ -23,9 +23,16 @@ from __future__ import annotations
 
 from .._backoff import backoff_delay, jittered
 from .._match import Selector
-from ._coordinator import Connected, connection_id_of, decode_events, handshake, when_ready
+from ._coordinator import (
+    Connected,
+    Readiness,
+    connection_id_of,
+    decode_events,
+    handshake,
+    when_ready,
+)
 from ._lean import Lean, Stage
-from ._retry import Notifier, Recover, exponential_backoff, retry_when
+from ._retry import Notifier, Recover, RetryPolicy, exponential_backoff, retry_when
 from ._select import of_type
 from ._socket import Frame, WebSocketSubject, websocket
 from ._time import heartbeat, liveness_timeout
@@ -35,7 +42,9 @@ __all__ = [
     "Frame",
     "Lean",
     "Notifier",
+    "Readiness",
     "Recover",
+    "RetryPolicy",
     "Selector",
     "Stage",
     "WebSocketSubject",

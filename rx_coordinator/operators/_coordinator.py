@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 from reactivex import abc
 
@@ -13,12 +13,13 @@ from .. import protocol
 from ..errors import ConnectionLost
 from ..events import ConnectedEvent, Event, GenericEvent, decode
 from ._lean import Lean, Stage, clock_of
-from ._socket import Frame, Spawn, _create_task
+from ._socket import LOOP_TASKS, Frame, Tasks
 
 __all__ = [
     "CONNECTED_TYPE",
     "Connected",
     "Job",
+    "Readiness",
     "connection_id_of",
     "decode_events",
     "handshake",
@@ -26,6 +27,7 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+_T_contra = TypeVar("_T_contra", contravariant=True)
 
 CONNECTED_TYPE = "connection.ok"
 
@@ -190,41 +192,43 @@ class _HandshakeStage(Stage[Event, Event]):
 # -- readiness ------------------------------------------------------------------------------
 
 
-def when_ready(
-    prepare: Callable[[_T], Job | None],
-    ready: Callable[[_T], None],
-    *,
-    spawn: Spawn | None = None,
-) -> Callable[[abc.ObservableBase[_T]], Lean[_T]]:
-    """Prepare on the first item, then call ``ready``; items pass through meanwhile.
+class Readiness(Protocol[_T_contra]):
+    """What :func:`when_ready` asks of its owner, as one object (one per client)."""
 
-    At the first item (``connection.ok``, after :func:`handshake`), ``prepare(item)`` is
-    called before the item is passed on; it may give a job (a coroutine function: the
-    client re-watches its calls), awaited in a task started with ``spawn``. Then
-    ``ready(item)`` is called, unless the subscription ended meanwhile. The job's
-    exception fails the stream. Disposing cancels the job.
+    def prepare(self, item: _T_contra) -> Job | None:
+        """At the first item: work to await before "ready" (a coroutine function), or ``None``."""
+
+    def ready(self, item: _T_contra) -> None:
+        """The subscription is ready: ``prepare``'s work is done."""
+
+
+def when_ready(
+    readiness: Readiness[_T], *, tasks: Tasks = LOOP_TASKS
+) -> Callable[[abc.ObservableBase[_T]], Lean[_T]]:
+    """Prepare on the first item, then say it is ready; items pass through meanwhile.
+
+    At the first item (``connection.ok``, after :func:`handshake`),
+    ``readiness.prepare(item)`` is called before the item is passed on; it may give a job
+    (a coroutine function: the client re-watches its calls), awaited in a task of
+    ``tasks``. Then ``readiness.ready(item)`` is called, unless the subscription ended
+    meanwhile. The job's exception fails the stream. Disposing cancels the job.
     """
 
     def _when_ready(source: abc.ObservableBase[_T]) -> Lean[_T]:
-        return _WhenReady(source, prepare, ready, spawn or _create_task)
+        return _WhenReady(source, readiness, tasks)
 
     return _when_ready
 
 
 class _WhenReady(Lean[_T]):
-    __slots__ = ("prepare", "ready", "source", "spawn")
+    __slots__ = ("readiness", "source", "tasks")
 
     def __init__(
-        self,
-        source: abc.ObservableBase[_T],
-        prepare: Callable[[_T], Job | None],
-        ready: Callable[[_T], None],
-        spawn: Spawn,
+        self, source: abc.ObservableBase[_T], readiness: Readiness[_T], tasks: Tasks
     ) -> None:
         self.source = source
-        self.prepare = prepare
-        self.ready = ready
-        self.spawn = spawn
+        self.readiness = readiness
+        self.tasks = tasks
 
     def _attach(
         self, observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None
@@ -252,14 +256,16 @@ class _WhenReadyStage(Stage[_T, _T]):
             return
         self._started = True
         op = self._op
-        job = op.prepare(value)
+        job = op.readiness.prepare(value)
         down.on_next(value)
         if self._down is None:
             return  # a subscriber of that very item ended it
         if job is None:
-            op.ready(value)
+            op.readiness.ready(value)
         else:
-            self._task = op.spawn(self._prepare_then_ready(job, value), "rx_coordinator.prepare")
+            self._task = op.tasks.spawn(
+                self._prepare_then_ready(job, value), "rx_coordinator.prepare"
+            )
 
     async def _prepare_then_ready(self, job: Job, value: _T) -> None:
         try:
@@ -270,7 +276,7 @@ class _WhenReadyStage(Stage[_T, _T]):
             return
         self._task = None
         if self._down is not None:
-            self._op.ready(value)
+            self._op.readiness.ready(value)
 
     def _stop(self) -> None:
         task, self._task = self._task, None

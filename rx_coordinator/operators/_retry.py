@@ -6,16 +6,16 @@ import asyncio
 import random
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 from reactivex import Observable, abc
 
 from .._backoff import backoff_delay, jittered
 from ..errors import StreamWSMaxRetriesExceeded
 from ._lean import Lean, Stage, attach
-from ._socket import Spawn, _create_task
+from ._socket import LOOP_TASKS, Tasks
 
-__all__ = ["Notifier", "Recover", "exponential_backoff", "retry_when"]
+__all__ = ["Notifier", "Recover", "RetryPolicy", "exponential_backoff", "retry_when"]
 
 _T = TypeVar("_T")
 
@@ -23,13 +23,13 @@ Notifier: TypeAlias = Callable[[Observable[Exception]], abc.ObservableBase[Any]]
 """Given the stream of a source's errors, a stream whose items mean "subscribe again"."""
 
 
-class _Errors(Observable[Exception]):
+class _Errors(Observable[Exception], abc.DisposableBase):
     """The errors of one ``retry_when`` subscription, as a hot stream for its notifier.
 
     A ``reactivex.Observable`` (so that notifiers can use every stock operator on it),
     without the lock every stock Observable makes for itself: it lives as long as its
     client, and everything runs on one loop. Notifiers subscribe once, as a rule: the
-    first subscriber has a slot (and the stream is its subscription), others a tuple.
+    first subscriber has a slot (the stream itself is its subscription), others a tuple.
     """
 
     # Slots, and no super().__init__() (which makes a lock and sets an attribute): with
@@ -53,25 +53,19 @@ class _Errors(Observable[Exception]):
     ) -> abc.DisposableBase:
         if self._first is None:
             self._first = observer
-            return _FirstSubscription(self)
+            return self
         self._others = (*self._others, observer)
         return _Subscription(self, observer)
+
+    def dispose(self) -> None:
+        """Unsubscribe the first subscriber."""
+        self._first = None
 
     def on_next(self, error: Exception) -> None:
         if self._first is not None:
             self._first.on_next(error)
         for observer in self._others:
             observer.on_next(error)
-
-
-class _FirstSubscription(abc.DisposableBase):
-    __slots__ = ("_errors",)
-
-    def __init__(self, errors: _Errors) -> None:
-        self._errors = errors
-
-    def dispose(self) -> None:
-        self._errors._first = None
 
 
 class _Subscription(abc.DisposableBase):
@@ -201,20 +195,41 @@ Recover: TypeAlias = Callable[[Exception], Callable[[], Awaitable[object]] | Non
 """For an error, a job after which to retry at once (a coroutine function), or ``None``."""
 
 
+class RetryPolicy(Protocol):
+    """The decisions :func:`exponential_backoff` asks of its owner, as one object.
+
+    The client passes one such object rather than four functions: services hold
+    thousands of clients, and each bound method kept costs 64 bytes.
+    """
+
+    def is_retryable(self, error: Exception) -> bool:
+        """Whether ``error`` is worth another attempt (else it fails the stream)."""
+
+    def resets_budget(self, error: Exception) -> bool:
+        """Whether the attempt that ended with ``error`` proved itself (the count restarts)."""
+
+    def on_retry(self, attempt: int, delay: float, error: Exception) -> None:
+        """Attempt ``attempt`` (0-based) is scheduled in ``delay`` seconds."""
+
+    def recover(self, error: Exception) -> Callable[[], Awaitable[object]] | None:
+        """A job after which to retry at once, for an error the owner can cure; or ``None``."""
+
+
 def exponential_backoff(
     *,
     max_retries: int | None,
     base: float,
     factor: float,
     scheduler: abc.SchedulerBase,
-    is_retryable: Callable[[Exception], bool],
-    resets_budget: Callable[[Exception], bool],
+    is_retryable: Callable[[Exception], bool] | None = None,
+    resets_budget: Callable[[Exception], bool] | None = None,
     on_retry: Callable[[int, float, Exception], None] | None = None,
+    recover: Recover | None = None,
+    policy: RetryPolicy | None = None,
     max_delay: float | None = None,
     jitter: float = 0.0,
     rand: Callable[[], float] = random.random,
-    recover: Recover | None = None,
-    spawn: Spawn | None = None,
+    tasks: Tasks = LOOP_TASKS,
 ) -> Notifier:
     """A :func:`retry_when` notifier that retries with exponential backoff.
 
@@ -229,41 +244,78 @@ def exponential_backoff(
     counts its own attempts.
 
     ``recover(error)``, asked first, may give a job for an error the caller can cure
-    itself (the client fetches a fresh token after code 40): the job runs in a task
-    started with ``spawn``, and when it succeeds the source is resubscribed at once,
-    without using up an attempt; when it raises, its exception is decided on as above.
-    Disposing cancels a pending retry and a running job.
+    itself (the client fetches a fresh token after code 40): the job runs in a task of
+    ``tasks``, and when it succeeds the source is resubscribed at once, without using up
+    an attempt; when it raises, its exception is decided on as above. Disposing cancels a
+    pending retry and a running job.
+
+    The four decisions come as functions (``is_retryable`` and ``resets_budget`` are
+    required then) or as one :class:`RetryPolicy` object, ``policy``.
+
+    Raises:
+        TypeError: both a ``policy`` and functions, or neither.
     """
+    if policy is None:
+        if is_retryable is None or resets_budget is None:
+            raise TypeError("give is_retryable and resets_budget, or a policy")
+        policy = _Functions(is_retryable, resets_budget, on_retry, recover)
+    elif any(f is not None for f in (is_retryable, resets_budget, on_retry, recover)):
+        raise TypeError("give a policy or functions, not both")
     return _ExponentialBackoff(
         max_retries=max_retries,
         base=base,
         factor=factor,
         scheduler=scheduler,
-        is_retryable=is_retryable,
-        resets_budget=resets_budget,
-        on_retry=on_retry,
+        policy=policy,
         max_delay=max_delay,
         jitter=jitter,
         rand=rand,
-        recover=recover,
-        spawn=spawn or _create_task,
+        tasks=tasks,
     )
+
+
+class _Functions:
+    """A :class:`RetryPolicy` made of functions."""
+
+    __slots__ = ("_is_retryable", "_on_retry", "_recover", "_resets_budget")
+
+    def __init__(
+        self,
+        is_retryable: Callable[[Exception], bool],
+        resets_budget: Callable[[Exception], bool],
+        on_retry: Callable[[int, float, Exception], None] | None,
+        recover: Recover | None,
+    ) -> None:
+        self._is_retryable = is_retryable
+        self._resets_budget = resets_budget
+        self._on_retry = on_retry
+        self._recover = recover
+
+    def is_retryable(self, error: Exception) -> bool:
+        return self._is_retryable(error)
+
+    def resets_budget(self, error: Exception) -> bool:
+        return self._resets_budget(error)
+
+    def on_retry(self, attempt: int, delay: float, error: Exception) -> None:
+        if self._on_retry is not None:
+            self._on_retry(attempt, delay, error)
+
+    def recover(self, error: Exception) -> Callable[[], Awaitable[object]] | None:
+        return None if self._recover is None else self._recover(error)
 
 
 class _ExponentialBackoff:
     __slots__ = (
         "base",
         "factor",
-        "is_retryable",
         "jitter",
         "max_delay",
         "max_retries",
-        "on_retry",
+        "policy",
         "rand",
-        "recover",
-        "resets_budget",
         "scheduler",
-        "spawn",
+        "tasks",
     )
 
     def __init__(
@@ -273,27 +325,21 @@ class _ExponentialBackoff:
         base: float,
         factor: float,
         scheduler: abc.SchedulerBase,
-        is_retryable: Callable[[Exception], bool],
-        resets_budget: Callable[[Exception], bool],
-        on_retry: Callable[[int, float, Exception], None] | None,
+        policy: RetryPolicy,
         max_delay: float | None,
         jitter: float,
         rand: Callable[[], float],
-        recover: Recover | None,
-        spawn: Spawn,
+        tasks: Tasks,
     ) -> None:
         self.max_retries = max_retries
         self.base = base
         self.factor = factor
         self.scheduler = scheduler
-        self.is_retryable = is_retryable
-        self.resets_budget = resets_budget
-        self.on_retry = on_retry
+        self.policy = policy
         self.max_delay = max_delay
         self.jitter = jitter
         self.rand = rand
-        self.recover = recover
-        self.spawn = spawn
+        self.tasks = tasks
 
     def __call__(self, errors: abc.ObservableBase[Exception]) -> Lean[int]:
         return _BackoffStream(errors, self)
@@ -333,12 +379,11 @@ class _BackoffStage(Stage[Exception, int]):
     def on_next(self, value: Exception) -> None:
         if self._down is None:
             return
-        recover = self._policy.recover
-        job = None if recover is None else recover(value)
+        job = self._policy.policy.recover(value)
         if job is None:
             self._decide(value)
         else:
-            self._pending = self._policy.spawn(self._recover(job), "rx_coordinator.recover")
+            self._pending = self._policy.tasks.spawn(self._recover(job), "rx_coordinator.recover")
 
     async def _recover(self, job: Callable[[], Awaitable[object]]) -> None:
         try:
@@ -355,10 +400,11 @@ class _BackoffStage(Stage[Exception, int]):
 
     def _decide(self, error: Exception) -> None:
         policy = self._policy
-        if not policy.is_retryable(error):
+        decisions = policy.policy
+        if not decisions.is_retryable(error):
             self.on_error(error)
             return
-        if policy.resets_budget(error):
+        if decisions.resets_budget(error):
             self._attempts = 0
         attempt = self._attempts
         if policy.max_retries is not None and attempt >= policy.max_retries:
@@ -368,8 +414,7 @@ class _BackoffStage(Stage[Exception, int]):
             return
         self._attempts = attempt + 1
         delay = policy.delay(attempt)
-        if policy.on_retry is not None:
-            policy.on_retry(attempt, delay, error)
+        decisions.on_retry(attempt, delay, error)
         if self._down is not None:
             self._pending = policy.scheduler.schedule_relative(delay, self._fire, attempt)
 

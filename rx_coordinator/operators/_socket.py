@@ -13,7 +13,7 @@ import contextlib
 import logging
 import traceback
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, Protocol
 
 from reactivex import abc
 from websockets.asyncio.client import ClientConnection
@@ -24,26 +24,40 @@ from ..errors import ConnectionLost
 from ..protocol import CLIENT_CLOSE_CODE, CLIENT_CLOSE_REASON, close_error
 from ._lean import Lean
 
-__all__ = ["CLOSE_TIMEOUT", "Frame", "Spawn", "WebSocketSubject", "websocket"]
+__all__ = ["CLOSE_TIMEOUT", "LOOP_TASKS", "Frame", "Tasks", "WebSocketSubject", "websocket"]
 
 Frame = str | bytes
 """An inbound WebSocket frame: text, or bytes for a binary frame."""
 
-Spawn = Callable[[Coroutine[Any, Any, Any], str], "asyncio.Task[Any]"]
-"""Starts a coroutine as a named task (``TaskSet.spawn``, or the loop's ``create_task``)."""
+
+class Tasks(Protocol):
+    """Where an operator starts its tasks, so that their owner can wait for them to end."""
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """Start ``coro`` as a task named ``name`` on the running loop."""
+
 
 CLOSE_TIMEOUT = 3.0
 """Seconds to wait for the server to answer our close frame before dropping the socket."""
 
-# Tasks started without a ``spawn``: referenced until they end, so none is collected early.
-_RUNNING: set[asyncio.Task[Any]] = set()
+
+class _LoopTasks:
+    """The default :class:`Tasks`: the loop's, each referenced until it ends (so that none
+    is collected while it runs)."""
+
+    __slots__ = ("_running",)
+
+    def __init__(self) -> None:
+        self._running: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        return task
 
 
-def _create_task(coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
-    task = asyncio.get_running_loop().create_task(coro, name=name)
-    _RUNNING.add(task)
-    task.add_done_callback(_RUNNING.discard)
-    return task
+LOOP_TASKS: Tasks = _LoopTasks()
 
 
 def websocket(
@@ -54,7 +68,7 @@ def websocket(
     max_size: int | None = 2**20,
     compression: bool = True,
     logger: logging.Logger | logging.LoggerAdapter[logging.Logger] | None = None,
-    spawn: Spawn | None = None,
+    tasks: Tasks = LOOP_TASKS,
 ) -> WebSocketSubject:
     """A cold Observable of a WebSocket's inbound frames that is also an Observer of frames to send.
 
@@ -69,7 +83,7 @@ def websocket(
 
     ``on_next(text)`` sends a frame on the socket of the latest subscription (held until
     it is open; dropped once it is closed). ``logger`` receives ``websockets``' own
-    records, which include every frame at DEBUG: give a redacting one. ``spawn`` starts
+    records, which include every frame at DEBUG: give a redacting one. ``tasks`` starts
     the socket's tasks (so that their owner can wait for them to end).
     """
     return WebSocketSubject(
@@ -79,7 +93,7 @@ def websocket(
         max_size=max_size,
         compression=compression,
         logger=logger,
-        spawn=spawn or _create_task,
+        tasks=tasks,
     )
 
 
@@ -93,7 +107,7 @@ class WebSocketSubject(Lean[Frame], abc.ObserverBase[str]):
         "_logger",
         "_max_size",
         "_open_timeout",
-        "_spawn",
+        "_tasks",
         "url",
     )
 
@@ -106,7 +120,7 @@ class WebSocketSubject(Lean[Frame], abc.ObserverBase[str]):
         max_size: int | None,
         compression: bool,
         logger: logging.Logger | logging.LoggerAdapter[logging.Logger] | None,
-        spawn: Spawn,
+        tasks: Tasks,
     ) -> None:
         self.url = url
         self._hello = hello
@@ -114,14 +128,14 @@ class WebSocketSubject(Lean[Frame], abc.ObserverBase[str]):
         self._max_size = max_size
         self._compression = compression
         self._logger = logger
-        self._spawn = spawn
+        self._tasks = tasks
         self._live: _Socket | None = None
 
     def _attach(
         self, observer: abc.ObserverBase[Frame], scheduler: abc.SchedulerBase | None
     ) -> abc.DisposableBase:
         socket = self._live = _Socket(self, observer)
-        socket.task = self._spawn(socket.run(), "rx_coordinator.socket")
+        socket.task = self._tasks.spawn(socket.run(), "rx_coordinator.socket")
         return socket
 
     def on_next(self, value: str) -> None:
@@ -209,7 +223,7 @@ class _Socket(abc.DisposableBase):
                 self._outbox = []
             self._outbox.append(message)
             return
-        self._subject._spawn(_send_quietly(ws, message), "rx_coordinator.send")
+        self._subject._tasks.spawn(_send_quietly(ws, message), "rx_coordinator.send")
 
     def finish(self, error: Exception | None) -> None:
         """End the subscription: close the socket, then tell the observer (once)."""

@@ -103,14 +103,14 @@ def heartbeat(
     interval: float,
     scheduler: abc.SchedulerBase,
     sink: abc.ObserverBase[_M] | Callable[[_M], None],
-    message: Callable[[], _M],
+    message: Callable[[_T], _M],
 ) -> Callable[[abc.ObservableBase[_T]], Lean[_T]]:
-    """Send ``message`` to ``sink`` every ``interval`` seconds, from the first item on.
+    """Send a message to ``sink`` every ``interval`` seconds, from the first item on.
 
     Items pass through unchanged: the beat is an interval stream merged in beside them.
-    ``message()`` is called once per subscription, at the first item (a coordinator
+    ``message(first_item)`` makes the message, once per subscription (a coordinator
     connection's health check names a client id of its own); the first beat goes
-    ``interval`` seconds later. Placed after :func:`handshake`, the first item is
+    ``interval`` seconds after the first item. Placed after :func:`handshake`, the first item is
     ``connection.ok``, so nothing but the auth frame is sent before the coordinator
     accepts the connection. ``sink`` is an observer (the socket of :func:`websocket`:
     its ``on_next`` sends) or a function. The beat stops with the subscription.
@@ -131,7 +131,7 @@ class _Heartbeat(Lean[_T], Generic[_T, _M]):
         interval: float,
         scheduler: abc.SchedulerBase,
         sink: abc.ObserverBase[_M] | Callable[[_M], None],
-        message: Callable[[], _M],
+        message: Callable[[_T], _M],
     ) -> None:
         self.source = source
         self.interval = interval
@@ -169,7 +169,7 @@ class _HeartbeatStage(Stage[_T, _T], Generic[_T, _M]):
             return
         if self._message is None:
             op = self._op
-            self._message = op.message()
+            self._message = op.message(value)
             self._timer = op.scheduler.schedule_relative(op.interval, self)
         down.on_next(value)
 
