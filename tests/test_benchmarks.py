@@ -35,3 +35,11 @@ def test_throughput_and_latency_benchmarks_print_their_ratios(capsys, monkeypatc
         assert "added by the client" in capsys.readouterr().out
     finally:
         os.sched_setaffinity(0, cpus)  # the benchmarks pin themselves to one CPU
+
+
+def test_the_per_event_benchmark_feeds_the_whole_pipeline(capsys, monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    assert load("per_event").main(["--frames", "200", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "StreamAPIWS pipeline, to a subscriber" in out
+    assert "ratio (json.loads / pipeline):" in out

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeGuard, TypeVar, cast
 
 from reactivex import abc
 
-__all__ = ["Lean", "Stage", "attach", "clock_of"]
+__all__ = ["Lean", "Stage", "attach", "clock_of", "is_observer"]
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -31,6 +31,11 @@ def clock_of(scheduler: abc.SchedulerBase) -> Callable[[], float]:
     if callable(monotonic):
         return cast("Callable[[], float]", monotonic)
     return lambda: scheduler.now.timestamp()
+
+
+def is_observer(value: object) -> TypeGuard[abc.ObserverBase[Any]]:
+    """Whether ``value`` is an observer, by reactivex's rule: it has a callable ``on_next``."""
+    return isinstance(value, abc.ObserverBase) or callable(getattr(value, "on_next", None))
 
 
 def attach(
@@ -68,9 +73,10 @@ class Lean(abc.ObservableBase[_T], Generic[_T]):
         scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
         """Subscribe an observer, or callbacks; dispose the result to unsubscribe."""
-        if isinstance(on_next, abc.ObserverBase):
+        if is_observer(on_next):
             return self._attach(on_next, scheduler)
-        return self._attach(_Callbacks(on_next, on_error, on_completed), scheduler)
+        callback = cast("Callable[[_T], None] | None", on_next)
+        return self._attach(_Callbacks(callback, on_error, on_completed), scheduler)
 
     def pipe(self, *operators: Callable[[Any], Any]) -> Any:
         """Apply ``operators`` in turn: ``source.pipe(a, b)`` is ``b(a(source))``."""
@@ -101,7 +107,7 @@ class Stage(abc.ObserverBase[_T], abc.DisposableBase, Generic[_T, _R]):
     def on_next(self, value: _T) -> None:
         down = self._down
         if down is not None:
-            down.on_next(cast("_R", value))
+            down.on_next(value)  # type: ignore[arg-type]  # passes through: _R is _T (no cast() call per item)
 
     def on_error(self, error: Exception) -> None:
         down = self._end()

@@ -255,7 +255,11 @@ async def _send_first(ws: ClientConnection, hello: Callable[[], str] | None) -> 
         # The frames of the failed send hold the auth frame (and so the token) in their
         # locals, which outlive the exception: traceback renderers print them.
         traceback.clear_frames(exc.__traceback__)
-        raise
+        if isinstance(exc, ConnectionClosed | asyncio.CancelledError) or not isinstance(
+            exc, Exception
+        ):
+            raise
+        raise ConnectionLost(f"could not send the first frame: {exc}") from exc
 
 
 async def _send_quietly(ws: ClientConnection, message: str) -> None:

@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 from reactivex import abc
 
 from ..errors import ConnectionLost
-from ._lean import Lean, Stage, clock_of
+from ._lean import Lean, Stage, clock_of, is_observer
 
 __all__ = ["heartbeat", "liveness_timeout"]
 
@@ -141,10 +141,10 @@ class _Heartbeat(Lean[_T], Generic[_T, _M]):
 
     def send(self, message: _M) -> None:
         sink = self.sink
-        if isinstance(sink, abc.ObserverBase):
+        if is_observer(sink):
             sink.on_next(message)
         else:
-            sink(message)
+            sink(message)  # type: ignore[operator]  # a function, then
 
     def _attach(
         self, observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None
