@@ -107,8 +107,11 @@ def snapshot(call: CallResponse, members: Iterable[MemberResponse], source: Sour
 
 
 def with_call(state: CallState, call: CallResponse) -> CallState:
-    """``state`` with the coordinator's newer ``call`` (its session included)."""
-    if call == state.call:
+    """``state`` with the coordinator's newer ``call`` (its session included).
+
+    A call with another ``cid`` changes nothing: an event's ``call`` is the call it is about.
+    """
+    if call.cid != state.cid or call == state.call:
         return state
     old = state.call.session
     new = call.session

@@ -18,7 +18,9 @@ BOB = payloads.user("bob", name="Bob", at=AT)
 CAROL = payloads.user("carol", name="Carol", at=AT)
 
 
-def session(session_id: str = "s1", participants: list[Any] | None = None, **fields: Any):
+def session(
+    session_id: str = "s1", participants: list[Any] | None = None, **fields: Any
+) -> dict[str, Any]:
     """A ``CallSessionResponse`` dict."""
     out = {
         "id": session_id,
@@ -33,22 +35,24 @@ def session(session_id: str = "s1", participants: list[Any] | None = None, **fie
     return out
 
 
-def call(cid: str = CID, **fields: Any):
+def call(cid: str = CID, **fields: Any) -> dict[str, Any]:
     """A ``CallResponse`` dict for ``cid``, current session ``s1``; ``fields`` override."""
     return payloads.call(cid, created_by=ALICE, session_id="s1", at=AT, **fields)
 
 
-def member(user: dict[str, Any], role: str | None = None):
+def member(user: dict[str, Any], role: str | None = None) -> dict[str, Any]:
     """A ``MemberResponse`` dict."""
     return payloads.member(user, role=role, at=AT)
 
 
-def participant(user: dict[str, Any], sid: str | None = None, role: str = "user"):
+def participant(user: dict[str, Any], sid: str | None = None, role: str = "user") -> dict[str, Any]:
     """A ``CallParticipantResponse`` dict."""
     return payloads.participant(user, user_session_id=sid, role=role, at=AT)
 
 
-def answer(the_call: dict[str, Any] | None = None, members: list[Any] | None = None):
+def answer(
+    the_call: dict[str, Any] | None = None, members: list[Any] | None = None
+) -> dict[str, Any]:
     """A ``GetCall`` answer, as the REST client returns it (a dict)."""
     return {
         "call": the_call if the_call is not None else call(),

@@ -167,6 +167,12 @@ def test_an_event_of_another_call_gives_the_same_state():
     )
 
 
+def test_an_event_whose_call_is_another_call_gives_the_same_state():
+    state = live_state()
+    odd = event("call.updated", call=call(OTHER_CID), capabilities_by_role={})
+    assert reduce(state, odd) is state
+
+
 def test_generic_and_non_call_events_give_the_same_state():
     state = live_state()
     generic = decode(json.dumps({"type": "call.updated", "call_cid": CID}))
