@@ -35,3 +35,18 @@ def test_throughput_and_latency_benchmarks_print_their_ratios(capsys, monkeypatc
         assert "added by the client" in capsys.readouterr().out
     finally:
         os.sched_setaffinity(0, cpus)  # the benchmarks pin themselves to one CPU
+
+
+def test_call_state_benchmark_prints_a_ratio_per_family(capsys):
+    assert load("call_state").main(["--participants", "3", "--events", "24", "--repeat", "1"]) == 0
+    rows = capsys.readouterr().out.splitlines()[3:]
+    assert [row.split()[0] for row in rows] == [
+        "join/leave",
+        "counts",
+        "member_updated",
+        "call.updated",
+        "unchanged",
+        "other",
+        "mix",
+    ]
+    assert all(float(row.split()[-1]) > 0 for row in rows)
