@@ -113,12 +113,12 @@ def with_call(state: CallState, call: CallResponse) -> CallState:
     """
     if call.cid != state.cid or call == state.call:
         return state
-    old = state.call.session
-    new = call.session
-    if new is None or old is None:
-        participants = _participants(new) if new is not old else state.participants
+    old, new = state.call.session, call.session
+    # Shared when unchanged, as most call events leave the participants alone.
+    if old is None or new is None:
+        participants = state.participants if old is new else _participants(new)
     elif new.participants == old.participants:
-        participants = state.participants  # shared: most call events leave them alone
+        participants = state.participants
     else:
         participants = _participants(new)
     return replace(state, call=call, participants=participants, source="event")

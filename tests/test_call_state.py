@@ -216,6 +216,14 @@ def test_an_event_carrying_the_call_replaces_it():
     assert after.members is state.members
 
 
+def test_a_call_without_a_session_has_no_participants():
+    state = live_state(BOB)
+    after = reduce(state, event("call.updated", call=call(), capabilities_by_role={}))
+    assert after.session is None
+    assert after.participants == {}
+    assert after.accepted_by == {}
+
+
 def test_the_session_of_a_call_event_gives_the_participants_and_the_ring():
     state = from_response(answer(call(), [member(ALICE), member(BOB), member(CAROL)]))
     assert state.participants == {}
