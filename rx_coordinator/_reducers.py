@@ -59,7 +59,7 @@ from ._models import (
     MemberResponse,
     UnblockedUserEvent,
 )
-from ._snapshot import CallState, with_call, with_members, with_session
+from ._snapshot import CallState, copy_of, with_call, with_members, with_session
 
 __all__ = ["HANDLERS", "NO_STATE_CHANGE", "Handler"]
 
@@ -115,7 +115,7 @@ def members_removed(state: CallState, event: CallMemberRemovedEvent) -> CallStat
     gone = [user_id for user_id in event.members if user_id in state.members]
     if not gone:
         return state
-    members = dict(state.members)
+    members = copy_of(state.members)
     for user_id in gone:
         del members[user_id]
     return with_members(state, members)
@@ -125,7 +125,7 @@ def _put_members(state: CallState, members: Iterable[MemberResponse]) -> CallSta
     changed = [m for m in members if state.members.get(m.user_id) != m]
     if not changed:
         return state
-    new = dict(state.members)
+    new = copy_of(state.members)
     new.update((m.user_id, m) for m in changed)
     return with_members(state, new)
 
@@ -257,7 +257,7 @@ def participant_joined(state: CallState, event: CallSessionParticipantJoinedEven
     old = state.participants.get(joined.user_session_id)
     if session is None or old == joined:
         return state
-    participants = dict(state.participants)
+    participants = copy_of(state.participants)
     participants[joined.user_session_id] = joined
     counts = session.participants_count_by_role
     if old is None or old.role != joined.role:
@@ -273,7 +273,7 @@ def participant_left(state: CallState, event: CallSessionParticipantLeftEvent) -
     left = state.participants.get(event.participant.user_session_id)
     if session is None or left is None:
         return state
-    participants = dict(state.participants)
+    participants = copy_of(state.participants)
     del participants[left.user_session_id]
     counts = _count(session.participants_count_by_role, left.role, -1)
     return _with_participants(state, session, participants, counts)
