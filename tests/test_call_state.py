@@ -23,6 +23,7 @@ from rx_coordinator.events import (
     CallStateResponseFields,
     GenericEvent,
     GetCallResponse,
+    QueryCallsResponse,
     decode,
 )
 from rx_coordinator.testing import payloads
@@ -123,6 +124,7 @@ def test_every_call_of_a_querycalls_answer_gives_its_snapshot():
         "duration": "1ms",
     }
     states = from_query_calls(body)
+    assert from_query_calls(msgspec.convert(body, QueryCallsResponse)) == states
     assert list(states) == [CID, OTHER_CID]
     assert states[OTHER_CID].members.keys() == {"carol"}
     assert list(states[OTHER_CID].participants) == ["carol-session"]
@@ -337,6 +339,8 @@ def test_the_same_session_joining_again_is_updated_in_place():
     after = reduce(state, joined(again))
     assert list(after.participants) == ["bob-session", "carol-session"]
     assert after.participants["bob-session"].role == "host"
+    assert after.session is not None
+    assert after.session.participants_count_by_role == {"user": 0, "host": 1}
 
 
 def test_participant_events_of_another_session_change_nothing():
