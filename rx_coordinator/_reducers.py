@@ -224,9 +224,13 @@ def unblocked(state: CallState, event: UnblockedUserEvent) -> CallState:
 
 
 def _session(state: CallState, session_id: str, *, start: bool) -> CallSessionResponse | None:
-    """The call's session if it is ``session_id``; with ``start``, a new empty one when the
-    call has none yet but names that session as current (or none). ``None``: another
-    session's (late) event, which changes nothing."""
+    """The call's session if it is ``session_id``, else ``None`` (a late event of another
+    session, which changes nothing).
+
+    With ``start``, a call that has no session yet but names ``session_id`` as its current
+    one (or none) gets a new, empty one: a join may come before any event describing the
+    session (the coordinator's scenarios do that).
+    """
     session = state.call.session
     if session is not None:
         return session if session.id == session_id else None
@@ -356,7 +360,7 @@ HANDLERS: Final[Mapping[str, Handler]] = MappingProxyType(
 )
 """Every wire type that changes a call's state, mapped to the function that applies it."""
 
-_ARTEFACT = "announces a finished artefact; the call's own flags move with the *_started events"
+_ARTEFACT = "a finished file (recording, transcript, frame); the flags move with *_started/_stopped"
 
 NO_STATE_CHANGE: Final[Mapping[str, str]] = MappingProxyType(
     {
