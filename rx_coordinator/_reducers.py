@@ -229,7 +229,7 @@ def _session(state: CallState, session_id: str, *, start: bool) -> CallSessionRe
 
     With ``start``, a call that has no session yet but names ``session_id`` as its current
     one (or none) gets a new, empty one: a join may come before any event describing the
-    session (the coordinator's scenarios do that).
+    session (``rx_coordinator.testing``'s scenarios send no session object).
     """
     session = state.call.session
     if session is not None:
