@@ -84,7 +84,6 @@ WholeCall: TypeAlias = (
 )
 WithMembers: TypeAlias = (
     CallCreatedEvent
-    | CallEndedEvent
     | CallMemberAddedEvent
     | CallMemberUpdatedEvent
     | CallMemberUpdatedPermissionEvent
@@ -103,10 +102,18 @@ def call_and_members(state: CallState, event: WithMembers) -> CallState:
     """The event's call, and the members it lists added or updated (none removed).
 
     ``call.created`` lists the members added at creation, ``call.member_added`` and
-    ``call.member_updated*`` those added or changed, ``call.ring``, ``call.notification``,
-    ``call.missed`` and ``call.ended`` members of the call: each is known afterwards.
+    ``call.member_updated*`` those added or changed, ``call.ring``, ``call.notification``
+    and ``call.missed`` members of the call: each is known afterwards.
     """
     return _put_members(with_call(state, event.call), event.members or ())
+
+
+def call_ended(state: CallState, event: CallEndedEvent) -> CallState:
+    """As :func:`call_and_members`; a call without ``ended_at`` ended at the event's time."""
+    ended = event.call
+    if ended.ended_at is None:
+        ended = replace(ended, ended_at=event.created_at)
+    return _put_members(with_call(state, ended), event.members or ())
 
 
 def members_removed(state: CallState, event: CallMemberRemovedEvent) -> CallState:
@@ -324,7 +331,7 @@ HANDLERS: Final[Mapping[str, Handler]] = MappingProxyType(
         "call.closed_captions_stopped": captioning,
         "call.created": call_and_members,
         "call.deleted": replace_call,
-        "call.ended": call_and_members,
+        "call.ended": call_ended,
         "call.frame_recording_failed": replace_call,
         "call.frame_recording_started": replace_call,
         "call.frame_recording_stopped": replace_call,

@@ -6,6 +6,7 @@ import json
 import typing
 from datetime import UTC, datetime
 from types import MappingProxyType
+from typing import Any
 
 import msgspec
 import pytest
@@ -261,6 +262,12 @@ def test_call_ended_sets_ended_at():
     assert state.ended_at is None
 
 
+def test_call_ended_without_ended_at_ended_at_the_events_time():
+    after = reduce(live_state(), event("call.ended", call=call(), members=[member(BOB)]))
+    assert after.ended_at == T0
+    assert after.members.keys() == {"bob"}
+
+
 def test_session_started_and_ended_come_with_the_call():
     state = from_response(answer(call()))
     started = call(session=session(participants=[participant(BOB)], started_at=AT))
@@ -430,3 +437,55 @@ def test_the_mappings_stay_read_only_after_events():
     after = reduce(after, event("call.member_added", call=call(), members=[member(BOB)]))
     assert isinstance(after.participants, MappingProxyType)
     assert isinstance(after.members, MappingProxyType)
+
+
+class RecordingStage:
+    """Plays a scenario without a server: what it emits is kept, pauses take no time."""
+
+    def __init__(self):
+        self.speed = 1.0
+        self.frames = []
+        self.fake = self
+        self.created: tuple[Any, Any] | None = None
+
+    def create_call(self, the_call, members):
+        self.created = (the_call, members)
+
+    async def emit(self, frame):
+        self.frames.append(frame)
+
+    async def wait_connected(self, timeout=None):
+        return None
+
+    async def wait_watched(self, cid, timeout=None):
+        return None
+
+    async def pause(self, seconds):
+        return None
+
+    async def drop_network(self, timeout=None):
+        return None
+
+
+async def test_the_emulators_call_lifecycle_folds_into_its_story():
+    from rx_coordinator.testing.scenarios import call_lifecycle
+
+    stage = RecordingStage()
+    await call_lifecycle(stage)
+    assert stage.created is not None
+    the_call, members = stage.created
+    state = from_response({"call": the_call, "members": members, "own_capabilities": []})
+    timeline = [state]
+    for frame in stage.frames:
+        decoded = decode(json.dumps(frame))
+        assert decoded is not None
+        after = reduce(state, decoded)
+        if after is not state:
+            timeline.append(after)
+        state = after
+    names = [[p.user.id for p in s.participants.values()] for s in timeline]
+    assert ["alice", "bob", "carol"] in names
+    assert names[-1] == []
+    assert state.members.keys() == {"alice", "bob", "carol"}
+    assert state.ended_at is not None
+    assert all(s.ended_at is None for s in timeline[:-1])
