@@ -92,6 +92,11 @@ class CallState(msgspec.Struct, frozen=True, kw_only=True, gc=False):
         session = self.call.session
         return _NO_TIMES if session is None else MappingProxyType(session.missed_by)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled (and deep-copied) through plain dicts: a read-only view cannot be pickled.
+        parts = (self.call, copy_of(self.members), copy_of(self.participants), self.source)
+        return (_restore, (self.cid, *parts))
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (datetimes as RFC 3339 text), for a browser or a log."""
         out: dict[str, Any] = msgspec.to_builtins(
@@ -104,6 +109,22 @@ class CallState(msgspec.Struct, frozen=True, kw_only=True, gc=False):
             }
         )
         return out
+
+
+def _restore(
+    cid: str,
+    call: CallResponse,
+    members: dict[str, MemberResponse],
+    participants: dict[str, CallParticipantResponse],
+    source: Source,
+) -> CallState:
+    return CallState(
+        cid=cid,
+        call=call,
+        members=MappingProxyType(members),
+        participants=MappingProxyType(participants),
+        source=source,
+    )
 
 
 def snapshot(call: CallResponse, members: Iterable[MemberResponse], source: Source) -> CallState:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 import typing
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -145,6 +147,14 @@ def test_the_mappings_are_read_only():
         state.participants["x"] = state.participants["bob-session"]  # type: ignore[index]
     with pytest.raises(AttributeError):
         state.cid = "x"  # type: ignore[misc]
+
+
+def test_a_snapshot_pickles_and_deep_copies_to_an_equal_read_only_one():
+    state = live_state(BOB, members=[member(ALICE)])
+    for copied in (pickle.loads(pickle.dumps(state)), copy.deepcopy(state)):
+        assert copied == state
+        assert isinstance(copied.members, MappingProxyType)
+        assert isinstance(copied.participants, MappingProxyType)
 
 
 def test_to_dict_is_json_ready():
