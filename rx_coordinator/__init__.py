@@ -2,6 +2,7 @@
 
 from ._listen import EventStream
 from ._version import __version__
+from .call_state import CallState
 from .client import EventHandler, StreamAPIWS, TokenProvider
 from .errors import (
     ConnectionLost,
@@ -27,6 +28,7 @@ from .state import ConnectionState
 
 __all__ = [
     "DEFAULT_WS_URI",
+    "CallState",
     "ConnectedEvent",
     "ConnectionErrorEvent",
     "ConnectionLost",

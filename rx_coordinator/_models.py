@@ -15,6 +15,7 @@ from ._event_base import Model, TypedEvent
 __all__ = [
     "EVENT_TYPES",
     "APIError",
+    "AcceptCallResponse",
     "AnyTypedEvent",
     "AppEventResponse",
     "AppUpdatedEvent",
@@ -69,6 +70,7 @@ __all__ = [
     "CallSessionResponse",
     "CallSessionStartedEvent",
     "CallSettingsResponse",
+    "CallStateResponseFields",
     "CallStatsLocation",
     "CallStatsParticipant",
     "CallStatsParticipantCounts",
@@ -100,11 +102,14 @@ __all__ = [
     "EgressRTMPResponse",
     "EgressResponse",
     "EncryptionSettingsResponse",
+    "EndCallResponse",
     "FeedsPreferencesResponse",
     "FileUploadConfig",
     "FrameRecordingResponse",
     "FrameRecordingSettingsResponse",
     "GeofenceSettingsResponse",
+    "GetCallResponse",
+    "GetOrCreateCallResponse",
     "HLSSettingsResponse",
     "HealthCheckEvent",
     "IndividualRecordingResponse",
@@ -127,15 +132,20 @@ __all__ = [
     "PrivacySettingsResponse",
     "PublishedTrackFlags",
     "PushPreferencesResponse",
+    "QueryCallsResponse",
     "RTMPIngress",
     "RTMPSettingsResponse",
     "RawRecordingResponse",
     "RawRecordingSettingsResponse",
     "ReadReceiptsResponse",
     "RecordSettingsResponse",
+    "RejectCallResponse",
+    "RingCallResponse",
     "RingSettingsResponse",
     "SRTIngress",
     "ScreensharingSettingsResponse",
+    "SendCallEventResponse",
+    "SendVideoReactionResponse",
     "SessionSettingsResponse",
     "SpeechSegmentConfig",
     "TargetResolution",
@@ -146,6 +156,8 @@ __all__ = [
     "TranslationSettings",
     "TypingIndicatorsResponse",
     "UnblockedUserEvent",
+    "UpdateCallMembersResponse",
+    "UpdateCallResponse",
     "UpdatedCallPermissionsEvent",
     "UserBannedEvent",
     "UserDeactivatedEvent",
@@ -188,6 +200,18 @@ class APIError(Model, frozen=True):
     details: list[int]
     exception_fields: dict[str, str] | None = None
     unrecoverable: bool | None = None
+
+
+class AcceptCallResponse(Model, frozen=True):
+    """AcceptCallResponse is the payload for accepting a call.
+
+    The answer of ``AcceptCall`` (``POST /api/v2/video/call/{type}/{id}/accept``).
+
+    Attributes:
+        duration: Duration of the request in milliseconds.
+    """
+
+    duration: str
 
 
 class AppEventResponse(Model, frozen=True):
@@ -407,6 +431,21 @@ class CallSettingsResponse(Model, frozen=True):
     session: SessionSettingsResponse
     encryption: EncryptionSettingsResponse
     ingress: IngressSettingsResponse | None = None
+
+
+class CallStateResponseFields(Model, frozen=True):
+    """CallStateResponseFields is the payload for call state response.
+
+    Attributes:
+        members: List of call members.
+        membership: Current user membership object.
+        own_capabilities: Stream's ``OwnCapability`` values.
+    """
+
+    call: CallResponse
+    members: list[MemberResponse]
+    own_capabilities: list[str]
+    membership: MemberResponse | None = None
 
 
 class CallStatsLocation(Model, frozen=True):
@@ -802,6 +841,18 @@ class EncryptionSettingsResponse(Model, frozen=True):
     mode: str
 
 
+class EndCallResponse(Model, frozen=True):
+    """Response for ending a call.
+
+    The answer of ``EndCall`` (``POST /api/v2/video/call/{type}/{id}/mark_ended``).
+
+    Attributes:
+        duration: Duration of the request in milliseconds.
+    """
+
+    duration: str
+
+
 class FeedsPreferencesResponse(Model, frozen=True):
     """Stream's ``FeedsPreferencesResponse`` object."""
 
@@ -847,6 +898,39 @@ class GeofenceSettingsResponse(Model, frozen=True):
     """Stream's ``GeofenceSettingsResponse`` object."""
 
     names: list[str]
+
+
+class GetCallResponse(Model, frozen=True):
+    """Stream's ``GetCallResponse`` object.
+
+    The answer of ``GetCall`` (``GET /api/v2/video/call/{type}/{id}``).
+
+    Attributes:
+        own_capabilities: Stream's ``OwnCapability`` values.
+    """
+
+    call: CallResponse
+    members: list[MemberResponse]
+    own_capabilities: list[str]
+    duration: str
+    membership: MemberResponse | None = None
+
+
+class GetOrCreateCallResponse(Model, frozen=True):
+    """Stream's ``GetOrCreateCallResponse`` object.
+
+    The answer of ``GetOrCreateCall`` (``POST /api/v2/video/call/{type}/{id}``).
+
+    Attributes:
+        own_capabilities: Stream's ``OwnCapability`` values.
+    """
+
+    call: CallResponse
+    members: list[MemberResponse]
+    own_capabilities: list[str]
+    created: bool
+    duration: str
+    membership: MemberResponse | None = None
 
 
 class HLSSettingsResponse(Model, frozen=True):
@@ -1041,6 +1125,22 @@ class PushPreferencesResponse(Model, frozen=True):
     disabled_until: datetime | None = None
 
 
+class QueryCallsResponse(Model, frozen=True):
+    """Stream's ``QueryCallsResponse`` object.
+
+    The answer of ``QueryCalls`` (``POST /api/v2/video/calls``).
+
+    Attributes:
+        calls: Calls.
+        duration: Duration of the request in milliseconds.
+    """
+
+    calls: list[CallStateResponseFields]
+    duration: str
+    next: str | None = None
+    prev: str | None = None
+
+
 class RTMPIngress(Model, frozen=True):
     """RTMP input settings.
 
@@ -1100,6 +1200,31 @@ class RecordSettingsResponse(Model, frozen=True):
     quality: str
 
 
+class RejectCallResponse(Model, frozen=True):
+    """Stream's ``RejectCallResponse`` object.
+
+    The answer of ``RejectCall`` (``POST /api/v2/video/call/{type}/{id}/reject``).
+
+    Attributes:
+        duration: Duration of the request in milliseconds.
+    """
+
+    duration: str
+
+
+class RingCallResponse(Model, frozen=True):
+    """Stream's ``RingCallResponse`` object.
+
+    The answer of ``RingCall`` (``POST /api/v2/video/call/{type}/{id}/ring``).
+
+    Attributes:
+        members_ids: List of members ringing notification was sent to.
+    """
+
+    duration: str
+    members_ids: list[str]
+
+
 class RingSettingsResponse(Model, frozen=True):
     """Stream's ``RingSettingsResponse`` object."""
 
@@ -1120,6 +1245,31 @@ class ScreensharingSettingsResponse(Model, frozen=True):
     enabled: bool
     access_request_enabled: bool
     target_resolution: TargetResolution | None = None
+
+
+class SendCallEventResponse(Model, frozen=True):
+    """Stream's ``SendCallEventResponse`` object.
+
+    The answer of ``SendCallEvent`` (``POST /api/v2/video/call/{type}/{id}/event``).
+
+    Attributes:
+        duration: Duration of the request in milliseconds.
+    """
+
+    duration: str
+
+
+class SendVideoReactionResponse(Model, frozen=True):
+    """Basic response information.
+
+    The answer of ``SendVideoReaction`` (``POST /api/v2/video/call/{type}/{id}/reaction``).
+
+    Attributes:
+        duration: Duration of the request in milliseconds.
+    """
+
+    reaction: VideoReactionResponse
+    duration: str
 
 
 class SessionSettingsResponse(Model, frozen=True):
@@ -1199,6 +1349,35 @@ class TypingIndicatorsResponse(Model, frozen=True):
     """Stream's ``TypingIndicatorsResponse`` object."""
 
     enabled: bool
+
+
+class UpdateCallMembersResponse(Model, frozen=True):
+    """Basic response information.
+
+    The answer of ``UpdateCallMembers`` (``POST /api/v2/video/call/{type}/{id}/members``).
+
+    Attributes:
+        duration: Duration of the request in milliseconds.
+    """
+
+    duration: str
+    members: list[MemberResponse]
+
+
+class UpdateCallResponse(Model, frozen=True):
+    """Response for updating a call.
+
+    The answer of ``UpdateCall`` (``PATCH /api/v2/video/call/{type}/{id}``).
+
+    Attributes:
+        own_capabilities: Stream's ``OwnCapability`` values.
+    """
+
+    call: CallResponse
+    members: list[MemberResponse]
+    own_capabilities: list[str]
+    duration: str
+    membership: MemberResponse | None = None
 
 
 class UserMuteResponse(Model, frozen=True):
@@ -1339,7 +1518,7 @@ class VideoSettingsResponse(Model, frozen=True):
 
 
 class WHIPIngress(Model, frozen=True):
-    """WHIPIngress.
+    """Stream's ``WHIPIngress`` object.
 
     Attributes:
         address: URL for a new whip input, every time a new link is created.
@@ -2372,7 +2551,7 @@ class CustomVideoEvent(TypedEvent, tag="custom", frozen=True):
 
 
 class HealthCheckEvent(TypedEvent, tag="health.check", frozen=True):
-    """HealthCheckEvent.
+    """Stream's ``HealthCheckEvent`` object.
 
     Wire type: ``health.check``.
 

@@ -9,6 +9,10 @@ dropped for being new.
 
 Every event has :meth:`~Event.to_dict`, a JSON-ready dict (datetimes as RFC 3339 text)
 for forwarding to browsers.
+
+The object types the events carry (``CallResponse``, ``UserResponse``, ...) are here too,
+with the answers of the REST calls (``GetCallResponse``, ``QueryCallsResponse``, ...),
+generated from the same spec.
 """
 
 from __future__ import annotations

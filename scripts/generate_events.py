@@ -1,13 +1,16 @@
-"""Generate ``rx_coordinator/_models.py`` from Stream's OpenAPI description of the WebSocket.
+"""Generate ``rx_coordinator/_models.py`` from Stream's OpenAPI description of its video API.
 
 Run from the repository root after the spec changes::
 
     uv run python scripts/generate_events.py
 
 It reads ``../shared/protocol/video-ws-events.json`` (``--spec`` to read another file) and
-writes one ``msgspec.Struct`` per event type of the ``WSEvent`` union and per object
-schema they use, then formats the result with ruff. ``--check`` writes nothing and exits 1
-when the committed module differs from what the spec gives.
+``../shared/protocol/video-rest-calls.json`` (``--rest-spec``), and writes one
+``msgspec.Struct`` per event type of the ``WSEvent`` union, per answer of the REST calls
+(the 2xx response of each operation: ``GetCallResponse``, ``QueryCallsResponse``, ...) and
+per object schema they use, then formats the result with ruff. A schema both files define
+must be the same in both. ``--check`` writes nothing and exits 1 when the committed module
+differs from what the specs give.
 
 Mapping rules (the spec's own words in quotes):
 
@@ -34,6 +37,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = ROOT.parent / "shared" / "protocol" / "video-ws-events.json"
+DEFAULT_REST_SPEC = ROOT.parent / "shared" / "protocol" / "video-rest-calls.json"
 DEFAULT_OUT = ROOT / "rx_coordinator" / "_models.py"
 UNION = "WSEvent"
 WIDTH = 92  # docstring text width, inside ruff's 100 with the indent
@@ -57,10 +61,23 @@ def ref_name(ref: str) -> str:
 
 
 class Generator:
-    """Turns the spec's schemas into Python source, one class per object schema."""
+    """Turns the spec's schemas into Python source, one class per object schema.
 
-    def __init__(self, spec: Schema) -> None:
-        self.schemas: Schema = spec["components"]["schemas"]
+    ``rest``, when given, is the description of the REST calls: the answer of each call
+    becomes a class too (with the schemas it uses), beside the events.
+    """
+
+    def __init__(self, spec: Schema, rest: Schema | None = None) -> None:
+        schemas: dict[str, Any] = dict(spec["components"]["schemas"])
+        # answer schema -> the operations answering with it ("GetCall (GET /api/...)")
+        self.answers: dict[str, list[str]] = {}
+        if rest is not None:
+            for name, schema in rest["components"]["schemas"].items():
+                if schemas.setdefault(name, schema) != schema:
+                    raise ValueError(f"the two specs describe {name!r} differently")
+            for name, operation in _answers(rest):
+                self.answers.setdefault(name, []).append(operation)
+        self.schemas: Schema = schemas
         self.version: str = spec.get("info", {}).get("version", "unknown")
         mapping = self.schemas[UNION]["discriminator"]["mapping"]
         self.events: dict[str, str] = {ref_name(ref): tag for tag, ref in mapping.items()}
@@ -70,9 +87,12 @@ class Generator:
     # -- which classes -----------------------------------------------------------------
 
     def models(self) -> list[str]:
-        """The object schemas the events reach, events excluded, sorted by name."""
-        seen: set[str] = set()
-        pending = sorted(self.events)
+        """The REST answers and the object schemas they and the events reach, sorted by name.
+
+        The events themselves are excluded (they have a tag, :meth:`render` adds them).
+        """
+        seen: set[str] = set(self.answers)
+        pending = sorted({*self.events, *self.answers})
         while pending:
             name = pending.pop()
             for prop in self.schemas[name].get("properties", {}).values():
@@ -173,10 +193,14 @@ class Generator:
     def _class_doc(
         self, name: str, schema: Schema, tag: str | None, props: Mapping[str, Schema]
     ) -> list[str]:
-        summary = schema.get("description") or schema.get("title")
+        title = schema.get("title")
+        summary = schema.get("description") or (title if title != name else None)
         lines = _wrap(_sentence(summary) if summary else f"Stream's ``{name}`` object.")
         if tag is not None:
             lines += ["", f"Wire type: ``{tag}``."]
+        if name in self.answers:
+            calls = ", ".join(sorted(self.answers[name]))
+            lines += ["", *_wrap(f"The answer of {calls}.")]
         documented = [
             (field, doc) for field, prop in props.items() if (doc := self._field_doc(field, prop))
         ]
@@ -200,6 +224,17 @@ class Generator:
             values = ", ".join(f"``{value}``" for value in enum)
             text = f"{_sentence(text)} One of {values}." if text else f"One of {values}."
         return _sentence(text) if text else ""
+
+
+def _answers(rest: Schema) -> Iterable[tuple[str, str]]:
+    """Each REST operation's 2xx JSON answer schema, with the operation (``GetCall (GET /x)``)."""
+    for path, operations in rest.get("paths", {}).items():
+        for method, operation in operations.items():
+            for status, response in operation.get("responses", {}).items():
+                schema = response.get("content", {}).get("application/json", {}).get("schema")
+                if str(status).startswith("2") and schema and "$ref" in schema:
+                    name = operation.get("operationId", "a call")
+                    yield ref_name(schema["$ref"]), f"``{name}`` (``{method.upper()} {path}``)"
 
 
 def _refs(prop: Schema) -> Iterable[str]:
@@ -254,10 +289,11 @@ from ._event_base import Model, TypedEvent
 '''
 
 
-def generate(spec_path: Path) -> str:
-    """The formatted module for the spec at ``spec_path``."""
+def generate(spec_path: Path, rest_path: Path | None = None) -> str:
+    """The formatted module for the WebSocket spec at ``spec_path`` and the REST one."""
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
-    return format_source(Generator(spec).render())
+    rest = json.loads(rest_path.read_text(encoding="utf-8")) if rest_path else None
+    return format_source(Generator(spec, rest).render())
 
 
 def format_source(source: str) -> str:
@@ -279,15 +315,21 @@ def format_source(source: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="the OpenAPI JSON file")
+    parser.add_argument(
+        "--spec", type=Path, default=DEFAULT_SPEC, help="the WebSocket events' OpenAPI JSON file"
+    )
+    parser.add_argument(
+        "--rest-spec", type=Path, default=DEFAULT_REST_SPEC, help="the REST calls' OpenAPI JSON"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the module to write")
     parser.add_argument(
         "--check", action="store_true", help="exit 1 if --out differs; write nothing"
     )
     args = parser.parse_args(argv)
-    if not args.spec.is_file():
-        parser.error(f"no spec at {args.spec}")
-    source = generate(args.spec)
+    for path in (args.spec, args.rest_spec):
+        if not path.is_file():
+            parser.error(f"no spec at {path}")
+    source = generate(args.spec, args.rest_spec)
     if args.check:
         current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
         if current != source:

@@ -43,3 +43,18 @@ def test_the_per_event_benchmark_feeds_the_whole_pipeline(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "StreamAPIWS pipeline, to a subscriber" in out
     assert "ratio (json.loads / pipeline):" in out
+
+
+def test_call_state_benchmark_prints_a_ratio_per_family(capsys):
+    assert load("call_state").main(["--participants", "3", "--events", "24", "--repeat", "1"]) == 0
+    rows = capsys.readouterr().out.splitlines()[3:]
+    assert [row.split()[0] for row in rows] == [
+        "join/leave",
+        "counts",
+        "member_updated",
+        "call.updated",
+        "unchanged",
+        "other",
+        "mix",
+    ]
+    assert all(float(row.split()[-1]) > 0 for row in rows)

@@ -13,6 +13,7 @@ import rx_coordinator
 
 MODULES = [
     "rx_coordinator",
+    "rx_coordinator.call_state",
     "rx_coordinator.errors",
     "rx_coordinator.events",
     "rx_coordinator.operators",

@@ -48,3 +48,19 @@ async def test_connect_gives_the_typed_connection_ok(connected):
     c = await connected()
     await c.client.disconnect()
     assert await typed_usage.first_connection_id(c.client) == f"{c.client.connection_id}:alice"
+
+
+def test_the_typed_call_state_usage_folds_events_into_snapshots():
+    answer = {
+        "call": CALL,
+        "members": [payloads.member(ALICE)],
+        "own_capabilities": [],
+        "duration": "1ms",
+    }
+    state = typed_usage.fold(answer, Recorder(events()).items)
+    assert typed_usage.roster(state) == [("alice", "member")]  # joined, then left
+    first = typed_usage.fold(answer, [])
+    seen = Recorder(typed_usage.snapshots(first, events())).items
+    # call.created repeats the answer's call: the first snapshot is the answer's own
+    assert seen[0] is first
+    assert [list(s.participants) for s in seen] == [[], ["alice-session"], []]

@@ -6,12 +6,16 @@ annotations), and ``tests/test_typed_usage.py`` runs it, so it is both checked a
 
 from __future__ import annotations
 
-from typing import assert_type
+import operator
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, assert_type
 
 import reactivex.operators as ops
 from reactivex import Observable
 
-from rx_coordinator import Event, StreamAPIWS, of_type
+from rx_coordinator import CallState, Event, StreamAPIWS, of_type
+from rx_coordinator.call_state import from_response, reduce
 from rx_coordinator.events import (
     CallCreatedEvent,
     CallSessionParticipantJoinedEvent,
@@ -70,3 +74,29 @@ async def first_connection_id(client: StreamAPIWS) -> str:
     if isinstance(first, GenericEvent):
         return str(first.raw["connection_id"])
     return first.connection_id + ":" + first.me.id
+
+
+def fold(answer: Mapping[str, Any], events: Iterable[Event]) -> CallState:
+    """The state after ``events``, from a ``GetCall`` answer as the REST client returns it."""
+    state = from_response(answer)
+    for event in events:
+        state = reduce(state, event)
+    return state
+
+
+def roster(state: CallState) -> list[tuple[str, str]]:
+    """Who is in the call and who is a member, typed: ``p.user.name`` is ``str | None``."""
+    inside = [(p.user.name or p.user.id, "in") for p in state.participants.values()]
+    accepted: Mapping[str, datetime] = state.accepted_by
+    return inside + [
+        (m.user_id, "accepted" if m.user_id in accepted else "member")
+        for m in state.members.values()
+    ]
+
+
+def snapshots(first: CallState, events: Observable[Event]) -> Observable[CallState]:
+    """``reduce`` as a ``scan``; a snapshot only when an event changed something."""
+    return events.pipe(
+        ops.scan(reduce, first),
+        ops.distinct_until_changed(comparer=operator.is_),
+    )
