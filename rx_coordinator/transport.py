@@ -15,9 +15,10 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
+from ._redirects import SameOriginConnect
 from .errors import ConnectionLost
 from .protocol import CLIENT_CLOSE_CODE, CLIENT_CLOSE_REASON, close_error
 
@@ -63,7 +64,7 @@ async def run(
     tasks of ``tasks``.
     """
     try:
-        ws = await connect(
+        ws = await SameOriginConnect(  # the token goes where a redirect leads: same origin only
             url,
             ping_interval=None,
             open_timeout=open_timeout,

@@ -120,13 +120,13 @@ async def test_websockets_own_pings_are_off(fake, make_client, monkeypatch):
     import rx_coordinator.transport as transport
 
     seen: dict[str, object] = {}
-    real_connect = transport.connect  # type: ignore[attr-defined]
+    real_connect = transport.SameOriginConnect  # type: ignore[attr-defined]
 
     def spy(*args, **kwargs):
         seen.update(kwargs)
         return real_connect(*args, **kwargs)
 
-    monkeypatch.setattr(transport, "connect", spy)
+    monkeypatch.setattr(transport, "SameOriginConnect", spy)
     await make_client().connect()
     assert seen["ping_interval"] is None
 
