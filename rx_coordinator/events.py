@@ -71,10 +71,14 @@ def decode(frame: str | bytes, logger: logging.Logger | None = None) -> Event | 
 
 
 def _undecodable(frame: str, error: Exception, log: logging.Logger) -> None:
+    try:
+        detail = preview(str(error))
+    except Exception:  # an exception that cannot say what it is still skips one frame only
+        detail = "?"
     log.warning(
         "skipping a frame that could not be decoded (%s: %s): %s",
         type(error).__name__,
-        preview(str(error)),
+        detail,
         preview(frame),
     )
 

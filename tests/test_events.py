@@ -179,8 +179,15 @@ class _Broken:
         raise self.error
 
 
+class _Unspeakable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no words")
+
+
 @pytest.mark.parametrize("decoder", ["_typed", "_any"])
-@pytest.mark.parametrize("error", [ValueError("odd"), MemoryError(), KeyError("k" * 5000)])
+@pytest.mark.parametrize(
+    "error", [ValueError("odd"), MemoryError(), KeyError("k" * 5000), _Unspeakable()]
+)
 def test_any_failure_of_either_decoder_is_a_bad_frame(caplog, monkeypatch, decoder, error):
     from rx_coordinator import events
 

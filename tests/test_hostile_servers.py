@@ -17,7 +17,10 @@ from websockets.http11 import Request, Response
 from rx_coordinator import ConnectionState, Event, StreamAPIWS, StreamWSConnectionError
 from rx_coordinator.testing import payloads
 
-from .helpers import FAST, TOKEN, Recorder, eventually
+from .helpers import TOKEN, Recorder, eventually
+
+# Long enough that a loaded machine neither times out a handshake nor declares silence.
+CALM = {"healthcheck_interval": 5.0, "healthcheck_timeout": 10.0}
 
 Handler = Callable[[ServerConnection], Awaitable[None]]
 
@@ -61,7 +64,7 @@ async def test_a_recursion_bomb_after_connection_ok_is_skipped_and_events_go_on(
         await ws.wait_closed()
 
     async with raw_server(handler) as uri:
-        client = StreamAPIWS("key", TOKEN, "alice", uri=uri, **FAST)
+        client = StreamAPIWS("key", TOKEN, "alice", uri=uri, **CALM)
         events: Recorder[Event] = Recorder(client.events)
         states: Recorder[ConnectionState] = Recorder(client.state)
         try:
@@ -97,7 +100,7 @@ async def test_a_redirect_to_another_origin_is_refused_and_gets_no_token(status)
         # Another port of the same host is another origin.
         raw_server(serve_connection_ok, lambda path: (status, other_uri)) as uri,
     ):
-        client = StreamAPIWS("key", TOKEN, "alice", uri=uri, **FAST)
+        client = StreamAPIWS("key", TOKEN, "alice", uri=uri, **CALM)
         try:
             with pytest.raises(StreamWSConnectionError, match="another origin") as refused:
                 await client.connect()
@@ -122,7 +125,7 @@ async def test_a_redirect_within_the_origin_is_followed(status):
 
     async with (
         raw_server(handler, moved) as uri,
-        StreamAPIWS("key", TOKEN, "alice", uri=uri, **FAST) as client,
+        StreamAPIWS("key", TOKEN, "alice", uri=uri, **CALM) as client,
     ):
         assert client.connection_id == "c1"
     assert paths == ["/moved/connect"]

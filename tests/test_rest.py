@@ -229,12 +229,15 @@ def test_call_cid_refuses_what_is_not_a_string_with_value_error(args):
 
 # -- through the client ---------------------------------------------------------------------
 
+# Long enough that a loaded machine does not drop the connection (and defer the watch).
+CALM = {"healthcheck_interval": 5.0, "healthcheck_timeout": 10.0}
+
 
 async def test_a_redirected_watch_raises_and_the_call_is_not_watched(connected):
     body = json.dumps(CALL).encode()
     redirect = http("302 Found", body, JSON, "Location: http://127.0.0.1:9/elsewhere")
     async with tiny_server(redirect) as server:
-        c = await connected(rest_uri=server.base)
+        c = await connected(rest_uri=server.base, **CALM)
         with pytest.raises(StreamAPIError, match="redirect") as raised:
             await c.client.watch("default:standup")
     assert raised.value.status_code == 302
@@ -245,7 +248,7 @@ async def test_a_redirected_watch_raises_and_the_call_is_not_watched(connected):
 @pytest.mark.parametrize("answer", [http("200 OK", b"<html>", HTML), http("204 No Content")])
 async def test_a_watch_answered_without_json_raises_an_api_error(connected, answer):
     async with tiny_server(answer) as server:
-        c = await connected(rest_uri=server.base)
+        c = await connected(rest_uri=server.base, **CALM)
         with pytest.raises(StreamAPIError):
             await c.client.watch("default:standup")
     assert c.client.watched == frozenset()
@@ -256,7 +259,7 @@ async def test_a_watch_answered_without_json_raises_an_api_error(connected, answ
 )
 async def test_watch_and_unwatch_refuse_bad_calls_with_value_error(connected, args):
     async with tiny_server(http("200 OK", json.dumps(CALL).encode(), JSON)) as server:
-        c = await connected(rest_uri=server.base)
+        c = await connected(rest_uri=server.base, **CALM)
         with pytest.raises(ValueError, match="call"):
             await c.client.unwatch(*args)
         with pytest.raises(ValueError, match="call"):

@@ -15,7 +15,7 @@ from rx_coordinator import StreamAPIWS
 from rx_coordinator.scheduling import LoopScheduler
 from rx_coordinator.testing import FakeCoordinator
 
-from .helpers import FAST, TOKEN
+from .helpers import TOKEN
 
 
 async def test_a_timer_runs_its_action_with_its_state_after_the_delay() -> None:
@@ -97,7 +97,7 @@ def test_clients_connected_on_many_loops_leave_no_loop_alive() -> None:
     async def connect_and_disconnect() -> None:
         async with (
             FakeCoordinator() as fake,
-            StreamAPIWS("key", TOKEN, "alice", uri=fake.uri, **FAST) as client,
+            StreamAPIWS("key", TOKEN, "alice", uri=fake.uri) as client,
         ):
             assert client.connection_id is not None
 
