@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+import random
 from typing import Protocol
 
 from reactivex import abc
 
 from . import protocol
+from ._options import Options
 from .events import ConnectedEvent, Event, GenericEvent
 from .operators import (
     Lean,
@@ -25,24 +25,7 @@ from .operators import (
 from .operators._coordinator import Job
 from .operators._socket import Tasks
 
-__all__ = ["Hooks", "Settings", "coordinator_events"]
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """What the stream is made with (the client's options, checked)."""
-
-    url: str
-    healthcheck_interval: float
-    healthcheck_timeout: float
-    max_retries: int | None
-    backoff_base: float
-    backoff_factor: float
-    backoff_max: float | None
-    jitter: float
-    jitter_random: Callable[[], float]
-    max_size: int | None
-    compression: bool
+__all__ = ["Hooks", "coordinator_events", "health_check", "user_id_of"]
 
 
 class Hooks(Protocol):
@@ -84,7 +67,7 @@ def health_check(connected: Event) -> str:
 
 
 def coordinator_events(
-    settings: Settings,
+    options: Options,
     scheduler: abc.SchedulerBase,
     hooks: Hooks,
     *,
@@ -101,30 +84,30 @@ def coordinator_events(
     a new connection.
     """
     socket = websocket(
-        settings.url,
+        protocol.build_url(options.uri, options.api_key),
         hooks.auth_frame,
-        open_timeout=settings.healthcheck_timeout,
-        max_size=settings.max_size,
-        compression=settings.compression,
+        open_timeout=options.healthcheck_timeout,
+        max_size=options.max_size,
+        compression=options.compression,
         logger=ws_logger,
         tasks=tasks,
     )
     backoff = exponential_backoff(
-        max_retries=settings.max_retries,
-        base=settings.backoff_base,
-        factor=settings.backoff_factor,
-        max_delay=settings.backoff_max,
-        jitter=settings.jitter,
-        rand=settings.jitter_random,
+        max_retries=options.max_retries,
+        base=options.backoff_base,
+        factor=options.backoff_factor,
+        max_delay=options.backoff_max,
+        jitter=options.jitter,
+        rand=options.jitter_random or random.random,
         scheduler=scheduler,
         policy=hooks,
         tasks=tasks,
     )
     events: Lean[Event] = socket.pipe(
-        liveness_timeout(settings.healthcheck_timeout, scheduler),
+        liveness_timeout(options.healthcheck_timeout, scheduler),
         decode_events(logger),
-        handshake(settings.healthcheck_timeout, scheduler),
-        heartbeat(settings.healthcheck_interval, scheduler, socket, health_check),
+        handshake(options.healthcheck_timeout, scheduler),
+        heartbeat(options.healthcheck_interval, scheduler, socket, health_check),
         when_ready(hooks, tasks=tasks),
         retry_when(backoff),
     )

@@ -10,9 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import math
-import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar, overload
 
@@ -23,7 +21,8 @@ from ._handlers import EventHandler, Handlers
 from ._hub import Hub, StateHub
 from ._listen import EventStream
 from ._match import Selector
-from ._pipeline import Settings, coordinator_events
+from ._options import Options, TokenProvider, check_text, shown
+from ._pipeline import coordinator_events
 from ._redact import for_logger
 from ._tasks import TaskSet
 from ._watching import Watching
@@ -41,9 +40,6 @@ from .scheduling import LoopScheduler
 from .state import ConnectionState
 
 __all__ = ["EventHandler", "StreamAPIWS", "TokenProvider"]
-
-TokenProvider = Callable[[], Awaitable[str] | str]
-"""Gives a fresh user token: a function or a coroutine function of no argument."""
 
 _H = TypeVar("_H", bound=EventHandler)
 _E = TypeVar("_E", bound=Event)
@@ -109,26 +105,18 @@ class StreamAPIWS:
     # Slots: services hold thousands of clients, and a dict of 20 attributes is 1 KiB.
     __slots__ = (
         "__weakref__",
-        "_api_key",
         "_connection_id",
         "_established",
         "_first",
         "_handlers",
         "_hub",
         "_logger",
-        "_max_pending_handlers",
+        "_options",
         "_refreshed_on_expiry",
-        "_rest_uri",
-        "_scheduler",
-        "_settings",
-        "_shutdown_timeout",
         "_state",
         "_subscription",
         "_tasks",
         "_token",
-        "_token_provider",
-        "_uri",
-        "_user_id",
         "_watching",
     )
 
@@ -156,85 +144,35 @@ class StreamAPIWS:
         logger: logging.Logger | None = None,
         scheduler: abc.SchedulerBase | None = None,
     ) -> None:
-        _check_text("api_key", api_key)
-        if token is None and token_provider is None:
-            raise ValueError("give a token, a token_provider, or both")
-        if token is not None:
-            _check_text("token", token)
-        if token_provider is not None and not callable(token_provider):
-            # Never the value: a token passed here by mistake would be echoed.
-            raise TypeError(
-                f"token_provider must be callable, got a {type(token_provider).__name__}"
-            )
-        _check_text("user_id", user_id)
-        protocol.validate_uri(uri)
-        if rest_uri is not None:
-            protocol.validate_rest_uri(rest_uri)
-        _check_number("healthcheck_interval", healthcheck_interval, minimum=0, inclusive=False)
-        _check_number("healthcheck_timeout", healthcheck_timeout, minimum=0, inclusive=False)
-        if healthcheck_timeout <= healthcheck_interval:
-            raise ValueError(
-                "healthcheck_timeout must be greater than healthcheck_interval "
-                f"(got {healthcheck_timeout!r} <= {healthcheck_interval!r}): a quiet but "
-                "healthy connection would be declared dead before its heartbeat is answered"
-            )
-        if max_retries is not None and (
-            isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0
-        ):
-            raise ValueError(f"max_retries must be an integer >= 0 or None, got {max_retries!r}")
-        if backoff_max is not None:
-            _check_number("backoff_max", backoff_max, minimum=0, inclusive=False)
-        _check_number("jitter", jitter, minimum=0.0)
-        if jitter > 1:
-            raise ValueError(f"jitter must be between 0 and 1, got {jitter!r}")
-        if (
-            isinstance(max_pending_handlers, bool)
-            or not isinstance(max_pending_handlers, int)
-            or max_pending_handlers < 1
-        ):
-            raise ValueError(
-                f"max_pending_handlers must be a positive integer, got {max_pending_handlers!r}"
-            )
-        if jitter_random is not None and not callable(jitter_random):
-            raise TypeError(f"jitter_random must be callable, got {jitter_random!r}")
-        _check_number("backoff_base", backoff_base, minimum=0.0)
-        _check_number("backoff_factor", backoff_factor, minimum=1.0)
-        if max_size is not None and (
-            isinstance(max_size, bool) or not isinstance(max_size, int) or max_size <= 0
-        ):
-            raise ValueError(f"max_size must be a positive integer or None, got {max_size!r}")
-        _check_number("shutdown_timeout", shutdown_timeout, minimum=0.0)
-        if not isinstance(compression, bool):
-            raise TypeError(f"compression must be True or False, got {compression!r}")
-
-        self._api_key = api_key
-        self._user_id = user_id
-        self._uri = uri
-        self._token = token or ""
-        self._token_provider = token_provider
-        # A code 40 was answered with a fresh token, and no connection.ok came since.
-        self._refreshed_on_expiry = False
-        self._settings = Settings(
-            url=protocol.build_url(uri, api_key),
-            healthcheck_interval=float(healthcheck_interval),
-            healthcheck_timeout=float(healthcheck_timeout),
+        options = self._options = Options(
+            api_key,
+            token,
+            user_id,
+            token_provider=token_provider,
+            uri=uri,
+            rest_uri=rest_uri,
+            healthcheck_interval=healthcheck_interval,
+            healthcheck_timeout=healthcheck_timeout,
             max_retries=max_retries,
-            backoff_base=float(backoff_base),
-            backoff_factor=float(backoff_factor),
-            backoff_max=None if backoff_max is None else float(backoff_max),
-            jitter=float(jitter),
-            jitter_random=jitter_random or random.random,
+            backoff_base=backoff_base,
+            backoff_factor=backoff_factor,
+            backoff_max=backoff_max,
+            jitter=jitter,
+            jitter_random=jitter_random,
+            max_pending_handlers=max_pending_handlers,
+            shutdown_timeout=shutdown_timeout,
             max_size=max_size,
             compression=compression,
+            logger=logger,
+            scheduler=scheduler,
         )
-        self._shutdown_timeout = float(shutdown_timeout)
+        self._token = options.token or ""
+        # A code 40 was answered with a fresh token, and no connection.ok came since.
+        self._refreshed_on_expiry = False
         self._logger = logger or logging.getLogger(__name__)
-        self._scheduler = scheduler
         self._tasks = TaskSet(self._logger)
         # Made at the first on() and watch(): many clients use neither.
-        self._max_pending_handlers = max_pending_handlers
         self._handlers: Handlers | None = None
-        self._rest_uri = rest_uri
         self._watching: Watching | None = None
         self._hub: Hub[Event] = Hub(self._logger)
         self._state = StateHub(ConnectionState.DISCONNECTED, self._logger)
@@ -301,11 +239,12 @@ class StreamAPIWS:
                         self._on_failure(error)
                     raise
             if not first.done():  # else disconnect() was called while the token came
-                self._logger.info("connecting to %s as user %s", self._uri, self._user_id)
-                scheduler = self._scheduler or LoopScheduler.for_loop(loop)
+                options = self._options
+                self._logger.info("connecting to %s as user %s", options.uri, options.user_id)
+                scheduler = options.scheduler or LoopScheduler.for_loop(loop)
                 hooks = _Hooks(self)
                 stream = coordinator_events(
-                    self._settings,
+                    options,
                     scheduler,
                     hooks,
                     tasks=self._tasks,
@@ -356,12 +295,13 @@ class StreamAPIWS:
             await self._watching.aclose()
 
     async def _finish_tasks(self) -> None:
-        left = await self._tasks.join(self._shutdown_timeout)
+        timeout = self._options.shutdown_timeout
+        left = await self._tasks.join(timeout)
         if left:
             self._logger.warning(
                 "disconnect(): cancelling %d task(s) still running after %g s: %s",
                 len(left),
-                self._shutdown_timeout,
+                timeout,
                 ", ".join(sorted({t.get_name() for t in left})),
             )
             for task in left:
@@ -382,13 +322,14 @@ class StreamAPIWS:
         handler raises is logged with its traceback and never propagates. Handlers stay
         registered across reconnects and new sessions.
         """
-        _check_text("event_type", event_type)
+        check_text("event_type", event_type)
 
         def register(fn: _H) -> _H:
             if not callable(fn):
-                raise TypeError(f"handler must be callable, got a {type(fn).__name__}")
+                raise TypeError(f"handler must be callable, got {shown(fn)}")
             if self._handlers is None:
-                self._handlers = Handlers(self._tasks, self._logger, self._max_pending_handlers)
+                limit = self._options.max_pending_handlers
+                self._handlers = Handlers(self._tasks, self._logger, limit)
             self._handlers.add(event_type, fn)
             return fn
 
@@ -422,8 +363,8 @@ class StreamAPIWS:
         watching = self._watching
         if watching is None:
             watching = self._watching = Watching(
-                self._rest_uri.rstrip("/") if self._rest_uri else protocol.rest_base(self._uri),
-                self._api_key,
+                self._options.rest_base,
+                self._options.api_key,
                 self._current_token,
                 self._logger,
             )
@@ -495,7 +436,7 @@ class StreamAPIWS:
 
     def __repr__(self) -> str:
         return (
-            f"<StreamAPIWS user_id={self._user_id!r} uri={self._uri!r} "
+            f"<StreamAPIWS user_id={self._options.user_id!r} uri={self._options.uri!r} "
             f"state={self._state.value.value}>"
         )
 
@@ -508,9 +449,10 @@ class StreamAPIWS:
         return self._connection_id
 
     async def _fetch_token(self) -> None:
-        assert self._token_provider is not None
+        provider = self._options.token_provider
+        assert provider is not None
         try:
-            token = self._token_provider()
+            token = provider()
             if inspect.isawaitable(token):
                 token = await token
         except Exception as error:
@@ -570,7 +512,7 @@ class _Hooks(abc.ObserverBase[Event]):
 
     def auth_frame(self) -> str:
         client = self._client
-        return protocol.auth_frame(client._token, client._user_id)
+        return protocol.auth_frame(client._token, client._options.user_id)
 
     def prepare(self, event: Event) -> Job | None:
         """At ``connection.ok``: note the connection, and re-watch the watched calls."""
@@ -601,14 +543,14 @@ class _Hooks(abc.ObserverBase[Event]):
     def resets_budget(self, error: Exception) -> bool:
         # A connection proves itself by a frame at least one interval after connection.ok.
         uptime = getattr(error, "uptime", None)
-        return uptime is not None and uptime >= self._client._settings.healthcheck_interval
+        return uptime is not None and uptime >= self._client._options.healthcheck_interval
 
     def on_retry(self, attempt: int, delay: float, error: Exception) -> None:
         client = self._client
         client._connection_id = None
         client._set_state(ConnectionState.RECONNECTING)
         what = "connection lost" if attempt == 0 else f"reconnect attempt {attempt} failed"
-        budget = client._settings.max_retries
+        budget = client._options.max_retries
         of = "" if budget is None else f" of {budget}"
         client._logger.warning(
             "%s; reconnecting in %g s (attempt %d%s)", what, delay, attempt + 1, of, exc_info=error
@@ -618,26 +560,8 @@ class _Hooks(abc.ObserverBase[Event]):
         """For a first code 40 in a row, with a provider: fetch a token, reconnect at once."""
         client = self._client
         expired = isinstance(error, StreamWSAuthError) and error.code == protocol.TOKEN_EXPIRED
-        if not expired or client._token_provider is None or client._refreshed_on_expiry:
+        if not expired or client._options.token_provider is None or client._refreshed_on_expiry:
             return None
         client._connection_id = None
         client._logger.info("the token has expired; asking token_provider for a fresh one")
         return client._refresh_after_expiry
-
-
-def _check_text(name: str, value: Any) -> None:
-    # The value is never shown: it may be the token.
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{name} must be a non-empty string")
-
-
-def _check_number(name: str, value: Any, *, minimum: float, inclusive: bool = True) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value < minimum
-        or (value == minimum and not inclusive)
-    ):
-        bound = ">=" if inclusive else ">"
-        raise ValueError(f"{name} must be a finite number {bound} {minimum:g}, got {value!r}")

@@ -48,10 +48,12 @@ def decode(frame: str | bytes, logger: logging.Logger | None = None) -> Event | 
     the frame's text (fields the spec does not know are ignored). An unknown type, or a
     frame that does not fit (a missing field, a field of another type), becomes a
     :class:`GenericEvent`, logged at DEBUG. Bad frames (binary, not JSON, not an object,
-    no string ``type``) are logged at WARNING with a truncated preview and skipped.
+    no string ``type``, or any frame a decoder fails on, such as JSON nested too deep)
+    are logged at WARNING with a truncated preview and skipped: this never raises.
     """
+    log = logger or _log
     if not isinstance(frame, str):
-        (logger or _log).warning("skipping a binary frame (%d bytes)", len(frame))
+        log.warning("skipping a binary frame (%d bytes)", len(frame))
         return None
     try:
         event: Event = _typed.decode(frame)
@@ -60,7 +62,29 @@ def decode(frame: str | bytes, logger: logging.Logger | None = None) -> Event | 
         reason = str(error)
     except msgspec.DecodeError:
         reason = "not JSON"  # the generic decoder says so too, for bad frames only
-    return _generic(frame, reason, logger or _log)
+    except Exception as error:
+        # RecursionError (JSON nested ~1000 deep), or anything else a decoder may raise:
+        # one frame the client cannot read must never end the connection or the stream.
+        _undecodable(frame, error, log)
+        return None
+    try:
+        return _generic(frame, reason, log)
+    except Exception as error:
+        _undecodable(frame, error, log)
+        return None
+
+
+def _undecodable(frame: str, error: Exception, log: logging.Logger) -> None:
+    try:
+        detail = preview(str(error))
+    except Exception:  # an exception that cannot say what it is still skips one frame only
+        detail = "?"
+    log.warning(
+        "skipping a frame that could not be decoded (%s: %s): %s",
+        type(error).__name__,
+        detail,
+        preview(frame),
+    )
 
 
 def _generic(frame: str, reason: str, log: logging.Logger) -> GenericEvent | None:

@@ -84,10 +84,16 @@ def rest_base(uri: str) -> str:
 def call_cid(call: str, call_id: str | None = None) -> str:
     """``"type:id"`` from either a cid (``call``) or a type and an id.
 
+    Each part becomes one segment of a REST path, so it must stay one: not ``.`` or
+    ``..``, and without ``/``, ``?``, ``#``, ``%``, ``\\``, whitespace or control
+    characters (the type also without ``:``).
+
     Raises:
-        ValueError: an empty part, a cid without ``:``, or a ``/`` (it would change the
-            REST path).
+        ValueError: anything else, including a ``call`` or ``call_id`` that is not a
+            string (``None``, a number, bytes), an empty part, or a cid without ``:``.
     """
+    if not isinstance(call, str):
+        raise ValueError(f"a call is a 'type:id' string, not {_kind(call)}")
     if call_id is None:
         call_type, sep, call_id = call.partition(":")
         if not sep:
@@ -95,14 +101,35 @@ def call_cid(call: str, call_id: str | None = None) -> str:
     else:
         call_type = call
     for name, part in (("call type", call_type), ("call id", call_id)):
-        if (
-            not isinstance(part, str)
-            or not part
-            or "/" in part
-            or (name == "call type" and ":" in part)
-        ):
-            raise ValueError(f"{name} must be a non-empty string without '/', got {part!r}")
+        if not isinstance(part, str):
+            raise ValueError(f"{name} must be a string, not {_kind(part)}")
+        if not _is_path_segment(part) or (name == "call type" and ":" in part):
+            colon = ", ':'" if name == "call type" else ""
+            raise ValueError(
+                f"{name} must be one non-empty path segment, not '.' or '..' and without "
+                f"'/', '?', '#', '%', '\\'{colon}, whitespace or control characters, "
+                f"got {part!r}"
+            )
     return f"{call_type}:{call_id}"
+
+
+_UNSAFE = frozenset("/?#%\\")
+
+
+def _is_path_segment(part: str) -> bool:
+    # isprintable() is False for every control, format and separator character but the
+    # space, which is checked on its own.
+    return (
+        bool(part)
+        and part not in (".", "..")
+        and part.isprintable()
+        and " " not in part
+        and _UNSAFE.isdisjoint(part)
+    )
+
+
+def _kind(value: object) -> str:
+    return "None" if value is None else f"a {type(value).__name__}"
 
 
 def build_url(uri: str, api_key: str) -> str:

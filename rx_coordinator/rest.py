@@ -12,7 +12,7 @@ from .errors import StreamAPIError, StreamWSConnectionError
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["RestClient", "is_permanent"]
+__all__ = ["RestClient", "is_permanent", "read_answer"]
 
 
 def is_permanent(error: BaseException) -> bool:
@@ -49,6 +49,8 @@ class RestClient:
         self._http = httpx.AsyncClient(
             base_url=base,
             timeout=timeout,
+            # A redirect is an answer, not a success: following it would send the token on.
+            follow_redirects=False,
             headers={"stream-auth-type": "jwt", "X-Stream-Client": protocol.CLIENT_NAME},
         )
 
@@ -56,41 +58,81 @@ class RestClient:
         """``GetCall`` for ``cid`` on behalf of ``connection_id``, which then watches it.
 
         Raises:
-            StreamAPIError: the API answered with an error status.
-            StreamWSConnectionError: the request could not be made.
+            ValueError: a malformed ``cid`` (see :func:`rx_coordinator.protocol.call_cid`).
+            StreamAPIError: the API answered with anything but a JSON object and a success
+                status: an error status, a redirect, no body, a body that is not JSON.
+            StreamWSConnectionError: the request could not be made or got no answer.
         """
         call_type, _, call_id = protocol.call_cid(cid).partition(":")
         path = f"/api/v2/video/call/{quote(call_type, safe='')}/{quote(call_id, safe='')}"
+        return await self._request(
+            "GET", path, params={"api_key": self._api_key, "connection_id": connection_id}
+        )
+
+    async def _request(
+        self, method: str, path: str, *, params: dict[str, str], json: Any = None
+    ) -> dict[str, Any]:
+        """One request with the current token, its answer read by :func:`read_answer`.
+
+        Every method of this class goes through here, so that every answer is read the
+        same way. Raises as :meth:`get_call` does.
+        """
         import httpx
 
         try:
-            response = await self._http.get(
-                path,
-                params={"api_key": self._api_key, "connection_id": connection_id},
-                headers={"Authorization": self._token()},
+            response = await self._http.request(
+                method, path, params=params, json=json, headers={"Authorization": self._token()}
             )
         except httpx.HTTPError as error:
             raise StreamWSConnectionError(f"the REST API could not be reached: {error}") from error
-        if response.is_error:
-            raise _api_error(response)
-        body: dict[str, Any] = response.json()
-        return body
+        return read_answer(response)
 
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._http.aclose()
 
 
-def _api_error(response: httpx.Response) -> StreamAPIError:
+def read_answer(response: httpx.Response) -> dict[str, Any]:
+    """The JSON object a successful answer carries, or the :class:`StreamAPIError` it is.
+
+    Only a 2xx status with a JSON object for a body is a success. An error status gives
+    Stream's ``code`` and ``message`` when the body has them; a redirect (never followed),
+    an empty body (204), a body that is not JSON (an HTML error page, a truncated text)
+    or JSON that is not an object all give a :class:`StreamAPIError` with the status.
+    """
+    body = _json_object(response)
+    status = response.status_code
+    if 200 <= status < 300 and body is not None:
+        return body
+    if response.is_error:
+        code = body.get("code") if body is not None else None
+        message = body.get("message") if body is not None else None
+        raise StreamAPIError(
+            status,
+            code if isinstance(code, int) and not isinstance(code, bool) else None,
+            message if isinstance(message, str) else _phrase(response),
+        )
+    if 300 <= status < 400:
+        why = "a redirect, not followed"
+    elif not response.content:
+        why = "an empty answer where a JSON object was expected"
+    elif 200 <= status < 300:
+        why = "an answer that is not a JSON object"
+    else:
+        why = "an unexpected status"
+    raise StreamAPIError(status, None, f"{_phrase(response)}: {why}")
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any] | None:
+    """The body as a JSON object, or ``None`` (empty, not JSON, not an object, too deep)."""
+    if not response.content:
+        return None
     try:
         body = response.json()
-    except ValueError:
-        body = None
-    body = body if isinstance(body, dict) else {}
-    code = body.get("code")
-    message = body.get("message")
-    return StreamAPIError(
-        response.status_code,
-        code if isinstance(code, int) and not isinstance(code, bool) else None,
-        message if isinstance(message, str) else response.reason_phrase,
-    )
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _phrase(response: httpx.Response) -> str:
+    return response.reason_phrase or f"HTTP {response.status_code}"

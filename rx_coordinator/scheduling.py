@@ -14,8 +14,11 @@ from reactivex.scheduler.eventloop import AsyncIOScheduler
 __all__ = ["LoopScheduler"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_SHARED: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopScheduler] = (
-    weakref.WeakKeyDictionary()
+# Weak values: a scheduler holds its loop, so weak keys alone would keep every loop alive
+# (an entry dies with its key, and the value kept the key). An entry now lives as long as
+# some client uses the scheduler, and the loop is freed with the last of them.
+_SHARED: weakref.WeakValueDictionary[asyncio.AbstractEventLoop, LoopScheduler] = (
+    weakref.WeakValueDictionary()
 )
 _TState = TypeVar("_TState")
 
@@ -36,7 +39,11 @@ class LoopScheduler(AsyncIOScheduler):
 
     @classmethod
     def for_loop(cls, loop: asyncio.AbstractEventLoop) -> LoopScheduler:
-        """The scheduler of ``loop``, shared by every client on it (it holds no state)."""
+        """The scheduler of ``loop``, shared by every client on it (it holds no state).
+
+        The cache does not keep the loop alive: a scheduler no one uses is dropped, and a
+        new one made when asked again.
+        """
         scheduler = _SHARED.get(loop)
         if scheduler is None:
             scheduler = _SHARED[loop] = cls(loop)

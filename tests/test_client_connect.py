@@ -120,13 +120,13 @@ async def test_websockets_own_pings_are_off(fake, make_client, monkeypatch):
     from rx_coordinator.operators import _socket
 
     seen: dict[str, object] = {}
-    real_connect = _socket.connect
+    real_connect = _socket.SameOriginConnect
 
     def spy(*args, **kwargs):
         seen.update(kwargs)
         return real_connect(*args, **kwargs)
 
-    monkeypatch.setattr(_socket, "connect", spy)
+    monkeypatch.setattr(_socket, "SameOriginConnect", spy)
     await make_client().connect()
     assert seen["ping_interval"] is None
 

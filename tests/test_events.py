@@ -145,6 +145,62 @@ def test_bad_frames_decode_to_none_with_a_warning(caplog, frame):
     assert [r.levelno for r in caplog.records] == [logging.WARNING]
 
 
+def deep(kind: str, depth: int = 1000) -> str:
+    """A frame of ``kind`` with a list nested ``depth`` deep: msgspec's RecursionError."""
+    return json.dumps({"type": kind, "x": 0})[:-2] + "[" * depth + "]" * depth + "}"
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        deep("custom.deep"),  # the typed decoder refuses the type; the generic one recurses
+        deep("call.created"),  # the typed decoder recurses
+        deep("health.check", 5000),
+        "[" * 1000 + "]" * 1000,
+    ],
+    ids=["unknown-type", "known-type", "very-deep", "bare-array"],
+)
+def test_a_frame_nested_too_deep_is_a_bad_frame_not_an_error(caplog, frame):
+    with caplog.at_level(logging.DEBUG, logger="rx_coordinator"):
+        assert decode(frame) is None
+    (record,) = caplog.records
+    assert record.levelno == logging.WARNING
+    assert "RecursionError" in record.getMessage()
+    assert len(record.getMessage()) < 600  # truncated: the frame is 2 KB or more
+    # The decoders still work afterwards.
+    assert isinstance(decode(json.dumps(joined_frame())), CallSessionParticipantJoinedEvent)
+
+
+class _Broken:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def decode(self, frame: str) -> object:
+        raise self.error
+
+
+class _Unspeakable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no words")
+
+
+@pytest.mark.parametrize("decoder", ["_typed", "_any"])
+@pytest.mark.parametrize(
+    "error", [ValueError("odd"), MemoryError(), KeyError("k" * 5000), _Unspeakable()]
+)
+def test_any_failure_of_either_decoder_is_a_bad_frame(caplog, monkeypatch, decoder, error):
+    from rx_coordinator import events
+
+    monkeypatch.setattr(events, decoder, _Broken(error))
+    frame = json.dumps({"type": "custom.thing"})  # the generic decoder reads unknown types
+    with caplog.at_level(logging.DEBUG, logger="rx_coordinator"):
+        assert decode(frame) is None
+    (record,) = caplog.records
+    assert record.levelno == logging.WARNING
+    assert type(error).__name__ in record.getMessage()
+    assert len(record.getMessage()) < 600
+
+
 def test_typed_events_are_immutable_values_with_a_short_repr():
     a = decode(json.dumps(joined_frame()))
     b = decode(json.dumps(joined_frame()))

@@ -17,10 +17,10 @@ from typing import Any, Protocol
 
 from reactivex import abc
 from websockets.asyncio.client import ClientConnection
-from websockets.asyncio.client import connect as connect
 from websockets.exceptions import ConnectionClosed
 
-from ..errors import ConnectionLost
+from .._redirects import SameOriginConnect as SameOriginConnect
+from ..errors import ConnectionLost, StreamWSException
 from ..protocol import CLIENT_CLOSE_CODE, CLIENT_CLOSE_REASON, close_error
 from ._lean import Lean
 
@@ -154,7 +154,8 @@ class WebSocketSubject(Lean[Frame], abc.ObserverBase[str]):
             self._live.finish(None)
 
     async def _open(self) -> ClientConnection:
-        return await connect(
+        # Redirects to another origin are refused: the first frame carries the token.
+        return await SameOriginConnect(
             self.url,
             ping_interval=None,
             open_timeout=self._open_timeout,
@@ -181,6 +182,9 @@ class _Socket(abc.DisposableBase):
         subject = self._subject
         try:
             ws = await subject._open()
+        except StreamWSException as exc:  # a refused redirect: final, not worth a retry
+            self.finish(exc)
+            return
         except Exception as exc:  # OSError, TimeoutError, websockets' InvalidStatus, ...
             self.finish(_lost_at_open(exc))
             return
