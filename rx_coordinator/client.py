@@ -42,6 +42,9 @@ from .state import ConnectionState
 __all__ = ["EventHandler", "StreamAPIWS", "TokenProvider"]
 
 _H = TypeVar("_H", bound=EventHandler)
+
+# Tasks inside disconnect(), of any client: a disconnect() never waits for another one.
+_DISCONNECTING: set[asyncio.Task[Any]] = set()
 _E = TypeVar("_E", bound=Event)
 _E2 = TypeVar("_E2", bound=Event)
 
@@ -296,7 +299,15 @@ class StreamAPIWS:
 
     async def _finish_tasks(self) -> None:
         timeout = self._options.shutdown_timeout
-        left = await self._tasks.join(timeout)
+        current = asyncio.current_task()
+        if current is not None:
+            _DISCONNECTING.add(current)
+        try:
+            # Two handlers that each call disconnect() would otherwise wait for each other.
+            left = await self._tasks.join(timeout, exclude=_DISCONNECTING)
+        finally:
+            if current is not None:
+                _DISCONNECTING.discard(current)
         if left:
             self._logger.warning(
                 "disconnect(): cancelling %d task(s) still running after %g s: %s",

@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from rx_coordinator import ConnectionState, StreamAPIWS, StreamWSConnectionError
+from rx_coordinator import ConnectionState, Event, StreamAPIWS, StreamWSConnectionError
 from rx_coordinator.scheduling import LoopScheduler
+from rx_coordinator.testing import payloads
 
 from .helpers import FAST, TOKEN, Recorder, eventually
 
@@ -229,3 +230,104 @@ def test_loop_scheduler_now_follows_the_loop_clock():
         assert abs(scheduler.now.timestamp() - loop.time()) < 0.01
     finally:
         loop.close()
+
+
+# -- races and deadlocks ------------------------------------------------------------------
+
+
+async def test_a_second_connect_while_the_provider_is_awaited_raises(fake):
+    gate = asyncio.Event()
+
+    async def provider() -> str:
+        await gate.wait()
+        return TOKEN
+
+    client = StreamAPIWS("key", user_id="alice", token_provider=provider, uri=fake.uri, **FAST)
+    first = asyncio.create_task(client.connect())
+    await asyncio.sleep(0)
+    with pytest.raises(RuntimeError, match="connecting"):
+        await client.connect()
+    gate.set()
+    await first
+    assert len(fake.connections) == 1
+    await client.disconnect()
+
+
+async def test_disconnect_while_the_provider_is_awaited_is_for_good(fake):
+    gate = asyncio.Event()
+
+    async def provider() -> str:
+        await gate.wait()
+        return TOKEN
+
+    client = StreamAPIWS("key", user_id="alice", token_provider=provider, uri=fake.uri, **FAST)
+    pending = asyncio.create_task(client.connect())
+    await asyncio.sleep(0)
+    await client.disconnect()
+    gate.set()
+    with pytest.raises(StreamWSConnectionError, match="disconnect"):
+        await pending
+    await asyncio.sleep(0.05)
+    assert fake.connections == []  # no socket was opened after disconnect()
+    assert Recorder(client.state).items == [S.DISCONNECTED]
+
+
+async def test_disconnect_completes_listen_before_waiting_for_a_handler_that_iterates_it(
+    connected,
+):
+    client, _, _, conn = await connected()
+    seen: list[str] = []
+
+    @client.on("call.created")
+    async def follow(event: Event) -> None:
+        async for later in client.listen():
+            seen.append(later.type)
+
+    await conn.send(
+        payloads.call_created(payloads.call("default:a", created_by=payloads.user("bob")))
+    )
+    await eventually(lambda: any(t.get_name() == "rx_coordinator.handler" for t in our_tasks()))
+    await asyncio.wait_for(client.disconnect(), 3)
+    assert our_tasks() == []
+
+
+async def test_handlers_that_disconnect_do_not_wait_for_each_other(connected):
+    client, _, _, conn = await connected()
+    done: list[int] = []
+
+    @client.on("call.ended")
+    async def stop(event: Event) -> None:
+        await client.disconnect()
+        done.append(1)
+
+    call = payloads.call("default:a", created_by=payloads.user("bob"))
+    await conn.send(payloads.call_ended(call))
+    await conn.send(payloads.call_ended(call))
+    await eventually(lambda: len(done) == 2, timeout=2)  # shutdown_timeout is 5 s
+    assert Recorder(client.state).items == [S.DISCONNECTED]
+    await eventually(lambda: conn.close_code == 1000)
+
+
+async def test_a_handler_that_never_ends_is_cancelled_after_shutdown_timeout(connected, caplog):
+    client, _, _, conn = await connected(shutdown_timeout=0.2)
+    cancelled: list[bool] = []
+
+    @client.on("call.created")
+    async def forever(event: Event) -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+
+    await conn.send(
+        payloads.call_created(payloads.call("default:a", created_by=payloads.user("bob")))
+    )
+    await eventually(lambda: any(t.get_name() == "rx_coordinator.handler" for t in our_tasks()))
+    await asyncio.wait_for(client.disconnect(), 2)
+    assert cancelled == [True]
+    assert our_tasks() == []
+    assert any(
+        r.levelno == logging.WARNING and "cancelling 1 task" in r.getMessage()
+        for r in caplog.records
+    )

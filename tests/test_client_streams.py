@@ -9,6 +9,7 @@ import pytest
 import reactivex.operators as ops
 
 from rx_coordinator import ConnectionState, Event
+from rx_coordinator.testing import payloads
 
 from .helpers import Recorder, eventually
 
@@ -172,3 +173,59 @@ def test_on_checks_its_arguments(make_client):
         client.on("", lambda e: None)
     with pytest.raises(TypeError, match="callable"):
         client.on("call.created", "not a function")
+
+
+@pytest.mark.parametrize("raised", [asyncio.CancelledError, GeneratorExit])
+async def test_a_subscriber_raising_a_base_exception_is_isolated_and_logged(
+    connected, caplog, raised
+):
+    client, events, states, conn = await connected()
+
+    def bad(event: Event) -> None:
+        raise raised()
+
+    client.events.subscribe(bad)
+    await conn.send(
+        payloads.call_created(payloads.call("default:a", created_by=payloads.user("b")))
+    )
+    await conn.send(
+        payloads.call_created(payloads.call("default:b", created_by=payloads.user("b")))
+    )
+    await events.wait_for_items(3)  # connection.ok and both events: the socket lives on
+    assert states.items[-1] is ConnectionState.CONNECTED
+    assert conn.close_code is None
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 2
+    assert all(r.exc_info and r.exc_info[0] is raised for r in errors)
+
+
+async def test_a_handler_raising_cancelled_error_is_isolated_and_logged(connected, caplog):
+    client, events, _, conn = await connected()
+
+    @client.on("call.created")
+    def bad(event: Event) -> None:
+        raise asyncio.CancelledError
+
+    @client.on("call.created")
+    async def bad_async(event: Event) -> None:
+        raise asyncio.CancelledError
+
+    await conn.send(
+        payloads.call_created(payloads.call("default:a", created_by=payloads.user("b")))
+    )
+    await events.wait_for_items(2)
+    await eventually(lambda: len([r for r in caplog.records if r.levelno == logging.ERROR]) == 2)
+    assert conn.close_code is None
+
+
+def test_ctrl_c_in_a_subscriber_still_reaches_the_top():
+    from rx_coordinator._hub import Hub
+
+    hub: Hub[int] = Hub(logging.getLogger("tests"))
+
+    def interrupt(item: int) -> None:
+        raise KeyboardInterrupt
+
+    hub.subscribe(interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        hub.on_next(1)

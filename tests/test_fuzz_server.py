@@ -5,13 +5,15 @@ handshakes, and checks the client's promises after every step:
 - every event sent on a live connection is delivered once, in order, and none twice
   across reconnects;
 - the state stream only takes allowed transitions;
-- the stream ends exactly when the rules say: a server close with 1000, or more refused
-  reconnects in a row than ``max_retries``; never otherwise.
+- the stream ends exactly when the rules say: a server close with 1000, or more failed
+  reconnects in a row than ``max_retries`` (refused, or silent after ``connection.ok``);
+  never otherwise, and only ever with a ``StreamWSException``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from typing import Any
@@ -19,12 +21,14 @@ from typing import Any
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from websockets.exceptions import ConnectionClosed
 
 from rx_coordinator import (
     ConnectionState,
     Event,
     StreamAPIWS,
     StreamWSConnectionError,
+    StreamWSException,
     StreamWSMaxRetriesExceeded,
 )
 from rx_coordinator.state import ALLOWED_TRANSITIONS
@@ -42,6 +46,8 @@ QUIET.propagate = False
 bad_frames = st.one_of(
     st.binary(min_size=1, max_size=20),
     st.sampled_from(["not json", "[1, 2]", "null", '{"no": "type"}', '{"type": 5}', "{"]),
+    # Nested deeper than any decoder recurses (msgspec raises RecursionError).
+    st.integers(1000, 3000).map(lambda d: '{"type": "fuzz.deep", "x": ' + "[" * d + "]" * d + "}"),
 )
 
 
@@ -163,6 +169,42 @@ class MisbehavingCoordinator(RuleBasedStateMachine):
         else:
             self.run(self.reconnected())
 
+    @precondition(lambda self: not self.ended)
+    @rule(frames=st.lists(bad_frames, min_size=1, max_size=3))
+    def bad_frames_before_the_next_connection_ok(self, frames: list[str | bytes]) -> None:
+        # The next connection hears bad frames and never connection.ok: it fails at the
+        # handshake deadline, whatever arrives (one failed attempt, within the budget).
+        self.fake.ignore_auth(1)
+
+        async def flood() -> None:
+            await self.conn.drop()
+            conn = await self.fake.next_connection()
+            while not conn.closed:  # until the client gives up on it
+                with contextlib.suppress(ConnectionClosed):
+                    for frame in frames:
+                        await conn.send_raw(frame)
+                await asyncio.sleep(INTERVAL / 2)
+            await self.reconnected()
+
+        self.run(flood())
+
+    @precondition(lambda self: not self.ended)
+    @rule(silent=st.integers(1, MAX_RETRIES))
+    def connections_silent_after_connection_ok(self, silent: int) -> None:
+        # Each lives past the interval but proves nothing: each is a failed attempt.
+        async def silence() -> None:
+            self.conn.go_silent()  # it proved itself before: its loss resets the budget
+            for _ in range(silent):
+                conn = await self.fake.next_connection()
+                conn.go_silent()
+            if silent >= MAX_RETRIES:
+                self.expected_end = StreamWSMaxRetriesExceeded
+                await eventually(lambda: self.events.ended)
+            else:
+                await self.reconnected()
+
+        self.run(silence())
+
     @rule()
     def wait(self) -> None:
         self.run(asyncio.sleep(0.005))
@@ -177,6 +219,10 @@ class MisbehavingCoordinator(RuleBasedStateMachine):
     def only_allowed_transitions(self) -> None:
         steps = list(zip(self.states.items, self.states.items[1:], strict=False))
         assert all(step in ALLOWED_TRANSITIONS for step in steps), steps
+
+    @invariant()
+    def the_stream_fails_only_with_our_exceptions(self) -> None:
+        assert self.events.error is None or isinstance(self.events.error, StreamWSException)
 
     @invariant()
     def the_stream_ends_exactly_when_the_rules_say(self) -> None:

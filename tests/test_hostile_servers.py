@@ -5,8 +5,10 @@ Raw ``websockets`` servers, so that a server can do what ``FakeCoordinator`` nev
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -129,3 +131,21 @@ async def test_a_redirect_within_the_origin_is_followed(status):
     ):
         assert client.connection_id == "c1"
     assert paths == ["/moved/connect"]
+
+
+async def test_a_flood_of_bad_frames_before_connection_ok_cannot_hold_connect():
+    async def handler(ws: ServerConnection) -> None:
+        await ws.recv()
+        for _ in range(100):  # a bad frame every 0.1 s, never a connection.ok
+            await ws.send(b"\x00")
+            await asyncio.sleep(0.1)
+
+    async with raw_server(handler) as uri:
+        client = StreamAPIWS(
+            "key", TOKEN, "alice", uri=uri, healthcheck_interval=0.2, healthcheck_timeout=0.6
+        )
+        started = time.monotonic()
+        with pytest.raises(StreamWSConnectionError, match=r"no connection\.ok within 0\.6 s"):
+            await client.connect()
+        assert time.monotonic() - started < 2
+        await client.disconnect()
