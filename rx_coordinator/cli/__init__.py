@@ -10,7 +10,7 @@ __all__ = ["main"]
 def main() -> None:
     """Entry point of the ``rx-coordinator`` console script and ``python -m rx_coordinator``."""
     try:
-        from ._app import cli
+        from ._app import run
     except ImportError as error:  # pragma: no cover - only without the cli extra
         if error.name not in {"click", "rich"}:
             raise
@@ -18,4 +18,4 @@ def main() -> None:
             "rx-coordinator needs its command-line extra: pip install 'rx-coordinator[cli]'\n"
         )
         sys.exit(1)
-    cli()
+    run()
