@@ -15,7 +15,8 @@ def main() -> None:
         if error.name not in {"click", "rich"}:
             raise
         sys.stderr.write(
-            "rx-coordinator needs its command-line extra: pip install 'rx-coordinator[cli]'\n"
+            "rx-coordinator's command line needs click and rich: pip install click rich "
+            "(or install the package with its extra: pip install '.[cli]' in a clone)\n"
         )
         sys.exit(1)
     run()
