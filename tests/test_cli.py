@@ -252,9 +252,9 @@ async def test_fake_server_prints_the_listen_command_which_shows_cycle_after_cyc
             listener = await start(*command[1:], "--json")
             assert listener.stdout is not None
             kinds: list[str] = []
-            while kinds.count("call.ended") < 3:  # three cycles, three drops: never gave up
+            # Cycle after cycle, each with its drop: delays of 1, 2, 4 s... and never given up.
+            while kinds.count("call.ended") < 2 or kinds.count("connection.ok") < 3:
                 kinds.append(json.loads(await listener.stdout.readline())["type"])
-            assert kinds.count("connection.ok") >= 3
             listener.send_signal(signal.SIGINT)
             out, err = await listener.communicate()
             assert listener.returncode == 0, err
