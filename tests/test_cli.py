@@ -16,7 +16,7 @@ import pytest
 
 from rx_coordinator.cli._app import one_line
 from rx_coordinator.cli._app import run as cli_run
-from rx_coordinator.cli._run import SCENARIO_CALLS
+from rx_coordinator.cli._run import SCENARIO_CALLS, listen_command
 from rx_coordinator.errors import ConnectionLost
 from rx_coordinator.testing import FakeCoordinator, payloads
 from rx_coordinator.testing.scenarios import SCENARIOS
@@ -367,3 +367,17 @@ def test_log_lines_say_the_error_once():
 
 def test_every_shipped_scenario_names_the_call_to_watch():
     assert set(SCENARIO_CALLS) == set(SCENARIOS)
+
+
+def test_the_listen_command_never_carries_a_secret():
+    uri = "ws://127.0.0.1:1234/video/connect"
+    plain = shlex.split(listen_command(uri, api_key=None, secret=False, watch=None))
+    assert plain[:2] == ["rx-coordinator", "listen"]
+    assert "--watch" not in plain
+    assert plain[plain.index("--token") + 1] == "any"  # the fake takes any token then
+    checked = listen_command(uri, api_key="app-key", secret=True, watch="default:x")
+    assert checked.endswith('--secret "$STREAM_API_SECRET"')  # read from the environment
+    words = shlex.split(checked)
+    assert words[words.index("--api-key") + 1] == "app-key"
+    assert words[words.index("--watch") + 1] == "default:x"
+    assert "--token" not in words

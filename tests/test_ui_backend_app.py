@@ -121,3 +121,27 @@ async def test_a_failed_client_is_shown_to_every_tab_and_no_request_raises(caplo
             assert page.status_code == 200
     raised = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not raised, [r.getMessage() for r in raised]
+
+
+@pytest.mark.timeout(30)
+async def test_a_tab_still_open_when_the_server_stops_ends_cleanly(caplog):
+    async with FakeCoordinator() as fake:
+        fake.create_call(payloads.call(CID, created_by=payloads.user("alice")))
+
+        @contextlib.asynccontextmanager
+        async def client() -> AsyncIterator[StreamAPIWS]:
+            async with StreamAPIWS("key", "t", "alice", uri=fake.uri, **FAST) as c:
+                yield c
+
+        caplog.set_level(logging.WARNING)
+        async with httpx.AsyncClient() as http:
+            async with serving(create_app(client, CID)) as url:
+                tab = asyncio.create_task(read_events(http, url + "events", until="never"))
+                await fake.wait_watched(CID)
+                await asyncio.sleep(0.2)  # the tab is subscribed
+            # The server stopped with the tab open: its stream ended, as a stream ends.
+            async with asyncio.timeout(10):
+                seen = await tab
+    assert ("state", '"connected"') in seen
+    raised = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not raised, [r.getMessage() for r in raised]

@@ -15,6 +15,7 @@ raises, and the browser asks again after ``RETRY_MS``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -23,6 +24,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import reactivex
 import reactivex.operators as ops
 from reactivex import Observable
@@ -52,6 +54,7 @@ from rx_coordinator.events import (
 PAGE = Path(__file__).parent / "static" / "index.html"
 BUFFER = 1000  # messages a tab may lag behind before it is disconnected
 RETRY_MS = 5000  # how long a browser waits before opening a stream that ended again
+SHUTDOWN_GRACE = 2.0  # seconds the streams have to end when the server stops
 
 _log = logging.getLogger(__name__)
 
@@ -141,9 +144,17 @@ def create_app(
         stream = EventStream(
             messages(request.app.state.client, request.app.state.present, cid), maxsize=BUFFER
         )
+        # Set by sse-starlette when the server stops: the stream then ends as a stream
+        # should (a cancelled response would be an error in the server's log).
+        stopping = anyio.Event()
+
+        async def end_when_stopping() -> None:
+            await stopping.wait()
+            await stream.aclose()
 
         async def send() -> AsyncIterator[dict[str, Any]]:
             async with stream:
+                ender = asyncio.ensure_future(end_when_stopping())
                 try:
                     async for message in stream:
                         yield {"event": message["kind"], "data": json.dumps(message["data"])}
@@ -153,8 +164,12 @@ def create_app(
                     _log.warning("a tab's stream ended: the client failed: %s", error)
                     reason = f"{type(error).__name__}: {error}"
                     yield {"event": "failed", "data": json.dumps(reason), "retry": RETRY_MS}
+                finally:
+                    ender.cancel()
 
-        return EventSourceResponse(send(), ping=15)
+        return EventSourceResponse(
+            send(), ping=15, shutdown_event=stopping, shutdown_grace_period=SHUTDOWN_GRACE
+        )
 
     return Starlette(
         routes=[Route("/", page), Route("/events", events)],
