@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from examples.ui_backend.app import create_app, participants
 from examples.ui_backend.clients import ClientFactory
 from rx_coordinator import StreamAPIWS
+from rx_coordinator.errors import ConnectionLost
 from rx_coordinator.events import decode
 from rx_coordinator.testing import FakeCoordinator, payloads
 
@@ -145,3 +146,34 @@ async def test_a_tab_still_open_when_the_server_stops_ends_cleanly(caplog):
     assert ("state", '"connected"') in seen
     raised = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not raised, [r.getMessage() for r in raised]
+
+
+def test_the_server_log_is_one_line_per_record():
+    from examples.ui_backend.__main__ import OneLine
+
+    try:
+        raise ConnectionLost("could not open the socket") from OSError("refused")
+    except ConnectionLost as error:
+        lost = error
+    record = logging.LogRecord(
+        "rx_coordinator.client",
+        logging.WARNING,
+        "",
+        0,
+        "reconnect attempt %d failed; reconnecting in %g s",
+        (2, 4.0),
+        (type(lost), lost, lost.__traceback__),
+    )
+    line = OneLine().format(record)
+    assert "\n" not in line
+    assert line.endswith(
+        "warning: reconnect attempt 2 failed; reconnecting in 4 s (could not open the socket)"
+    )
+    record.msg, record.args = "connection lost; reconnecting in %g s", (1.0,)
+    lost = ConnectionLost("connection lost (close code 1006)")
+    record.exc_info = (type(lost), lost, None)
+    assert (
+        OneLine()
+        .format(record)
+        .endswith("warning: connection lost (close code 1006); reconnecting in 1 s")
+    )
