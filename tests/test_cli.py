@@ -375,3 +375,11 @@ def test_the_listen_command_never_carries_a_secret():
     assert words[words.index("--api-key") + 1] == "app-key"
     assert words[words.index("--watch") + 1] == "default:x"
     assert "--token" not in words
+
+
+def test_no_command_shows_the_help(in_process):
+    code, out, err = in_process()
+    assert code in (0, 2)  # click 8.2 and later say 2, as for any missing argument
+    assert "error:" not in out + err
+    assert "Commands:" in out + err
+    assert "demo" in out + err

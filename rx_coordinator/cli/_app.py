@@ -311,11 +311,19 @@ def token(secret: str, user_id: str, ttl: int | None) -> None:
     click.echo(create_user_token(secret, user_id, ttl=ttl))
 
 
+# Raised for a group called without a command (click >= 8.2; older versions print the help).
+_no_args = getattr(click.exceptions, "NoArgsIsHelpError", None)
+_NO_ARGS: tuple[type[click.UsageError], ...] = (_no_args,) if _no_args is not None else ()
+
+
 def run(args: list[str] | None = None) -> None:
     """Run the command line (on ``args``, by default ``sys.argv[1:]``) and exit: a usage
     error is one line on stderr, with exit code 2."""
     try:
         result = cli.main(args, prog_name="rx-coordinator", standalone_mode=False)
+    except _NO_ARGS as error:  # no command given: the help is the answer
+        error.show()
+        sys.exit(error.exit_code)
     except click.UsageError as error:
         where = error.ctx.command_path if error.ctx is not None else "rx-coordinator"
         message = error.format_message().rstrip(".")
