@@ -66,6 +66,7 @@ _LISTEN = ("listen", "--api-key", KEY, "--token", "t")
 USAGE_ERRORS = [
     (*_LISTEN, "--user-id", "alice", "--uri", "http://bad"),
     (*_LISTEN, "--user-id", "alice", "--uri", "notauri"),
+    (*_LISTEN, "--user-id", "alice", "--uri", "wss://host:port/"),
     (*_LISTEN, "--user-id", "", "--uri", "ws://127.0.0.1:9/"),
     (*_LISTEN, "--user-id", "alice", "--max-retries", "soon"),
     (*_LISTEN, "--user-id", "alice", "--max-retries", "-1"),

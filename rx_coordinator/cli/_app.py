@@ -85,9 +85,13 @@ def _not_empty(_ctx: click.Context, param: click.Parameter, value: str | None) -
 
 def _ws_uri(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     parts = urlsplit(value)
-    if parts.scheme not in {"ws", "wss"} or not parts.hostname:
+    try:
+        valid = parts.scheme in {"ws", "wss"} and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a port that is not a number, or out of range
+        valid = False
+    if not valid:
         raise click.BadParameter(
-            f"{value!r} is not a WebSocket URI: give ws://HOST[:PORT]/PATH or wss://..."
+            f"{value!r} is not a WebSocket URI: give ws://HOST[:PORT]/PATH or wss://HOST[:PORT]/PATH"
         )
     return value
 
