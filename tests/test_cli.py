@@ -8,6 +8,7 @@ import logging
 import os
 import shlex
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -384,3 +385,13 @@ def test_no_command_shows_the_help(in_process):
     assert "error:" not in out + err
     assert "Commands:" in out + err
     assert "demo" in out + err
+
+
+def test_fake_server_on_a_taken_port_says_so_in_one_line(in_process):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out, err = in_process("fake-server", "--port", str(port))
+    assert code == 1
+    assert (out + err).strip() == f"could not listen on 127.0.0.1:{port}: address already in use"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import secrets
 import shlex
 import signal
@@ -224,8 +225,8 @@ async def fake_server(
     scenario: str | None,
     speed: float,
 ) -> int:
-    """Run a FakeCoordinator until a signal, printing its URI."""
-    async with FakeCoordinator(
+    """Run a FakeCoordinator until a signal, printing its URI (exit 1 if it cannot listen)."""
+    fake = FakeCoordinator(
         host=host,
         port=port,
         api_key=api_key,
@@ -233,7 +234,14 @@ async def fake_server(
         scenario=scenario,
         speed=speed,
         repeat=True,
-    ) as fake:
+    )
+    try:
+        await fake.start()
+    except OSError as error:  # the port is taken, or the host is not this machine's
+        reason = os.strerror(error.errno).lower() if error.errno else str(error)
+        printer.note(f"could not listen on {host}:{port}: {reason}", "bold red")
+        return EXIT_CONNECT
+    try:
         printer.note(fake.uri)
         if scenario is not None:
             printer.note(f"playing {scenario} for every connected client; Ctrl-C to stop", "dim")
@@ -249,6 +257,8 @@ async def fake_server(
         )
         async with stop_signals() as stop:
             await stop.wait()
+    finally:
+        await fake.stop()
     return EXIT_OK
 
 
