@@ -1,7 +1,8 @@
 """The coordinator's wire protocol as pure functions: no I/O, no clock, no state.
 
-Sources for each rule are listed in ``DESIGN.md`` section 2 (Stream's stream-video-js
-``coordinator/connection/connection.ts`` and ``errors.ts``, and the published API spec).
+Each rule follows Stream's own JavaScript client (stream-video-js,
+``coordinator/connection/connection.ts`` and ``errors.ts``) and Stream's published API
+description; ``docs/protocol.md`` lists them with their sources.
 """
 
 from __future__ import annotations

@@ -1,17 +1,17 @@
-"""The UI backend example, in a real browser: participants come and go, the reconnect shows."""
+"""The UI backend example, in a real browser: participants come and go, the reconnect
+shows, the coordinator goes away and comes back, and the call plays cycle after cycle."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import shutil
-from collections.abc import AsyncIterator
 
 import pytest
-import uvicorn
 
 from examples.ui_backend.app import create_app
-from examples.ui_backend.clients import DEMO_CALL, embedded
+from examples.ui_backend.clients import DEMO_CALL, Embedded
+
+from .test_ui_backend_app import serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # As the machine's notes advise: no sandbox as root, and no calls home on a closed network.
@@ -24,6 +24,15 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+SPEED = 8  # a cycle of the call in about 2.5 s
+WAIT = 30_000  # ms: a browser on a busy 2-core machine
+COUNT = "document.querySelectorAll('#participants li').length"
+NAMES = "[...document.querySelectorAll('#participants li')].map((li) => li.textContent).join()"
+ENDED = (
+    "[...document.querySelectorAll('#log div')]"
+    ".filter((line) => line.textContent.includes('call.ended')).length"
+)
+HISTORY = "document.getElementById('history').textContent"
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
@@ -31,61 +40,52 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@contextlib.asynccontextmanager
-async def serving(speed: float) -> AsyncIterator[str]:
-    config = uvicorn.Config(
-        create_app(embedded(speed), DEMO_CALL), host="127.0.0.1", port=0, log_level="error"
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(10):
-            while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
-                await asyncio.sleep(0.02)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        server.should_exit = True
-        await task
-
-
-@pytest.mark.timeout(120)  # a browser on a busy 2-core machine
 async def page_text(page) -> str:
     """What the page shows, for an assertion's message."""
-    parts = [await page.inner_text(selector) for selector in ("#state", "#history", "#log")]
+    selectors = ("#state", "#history", "#problem", "#participants", "#log")
+    parts = [await page.inner_text(selector) for selector in selectors]
     return " | ".join(parts)
 
 
-async def test_the_page_shows_participants_come_and_go_and_the_reconnect():
+@pytest.mark.timeout(120)  # a browser on a busy 2-core machine
+async def test_the_page_shows_the_call_the_coordinator_lost_and_back_cycle_after_cycle():
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import async_playwright
 
-    async with serving(speed=4) as url, async_playwright() as playwright:
+    embedded = Embedded(speed=SPEED)
+    async with serving(create_app(embedded, DEMO_CALL)) as url, async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = None
         try:
             page = await browser.new_page()
             await page.goto(url)
-            await page.wait_for_selector("#state.connected", timeout=30_000)
-            count = "document.querySelectorAll('#participants li').length"
-            # The call plays over and over: start from an empty call, whenever the page came.
-            await page.wait_for_function(f"{count} === 0", timeout=30_000)
-            await page.wait_for_function(f"{count} === 3", timeout=30_000)
-            assert sorted(await page.locator("#participants li").all_inner_texts()) == [
-                "Alice Liddell",
-                "Bob Builder",
-                "Carol Danvers",
-            ]
-            await page.wait_for_function(  # the drop, seen live
-                "document.getElementById('history').textContent"
-                ".includes('connected → reconnecting → connected')",
-                timeout=30_000,
-            )
-            await page.wait_for_function(f"{count} === 0", timeout=30_000)
+            await page.wait_for_selector("#state.connected", timeout=WAIT)
+            # The call plays over and over: wait for everyone, whenever the page came.
             await page.wait_for_function(
-                "document.getElementById('log').textContent.includes('call.ended')",
-                timeout=30_000,
+                f"{NAMES} === 'Alice Liddell,Bob Builder,Carol Danvers'", timeout=WAIT
             )
+            await page.wait_for_function(  # the scenario's drop, seen live
+                f"{HISTORY}.includes('connected → reconnecting → connected')", timeout=WAIT
+            )
+            await page.wait_for_function(f"{ENDED} >= 1 && {COUNT} === 0", timeout=WAIT)
+
+            # The coordinator goes away: the page says so, and the client keeps trying.
+            await embedded.coordinator.stop()
+            await page.wait_for_selector("#state.reconnecting", timeout=WAIT)
+            await page.wait_for_selector("#participants.stale", state="attached", timeout=WAIT)
+            await asyncio.sleep(3 * 5.0 / SPEED)  # several failed attempts at the longest delay
+            assert await page.inner_text("#state") == "reconnecting"
+            assert "connection: reconnecting" in await page.inner_text("#log")
+
+            # It comes back on the same port: the page recovers on its own.
+            ended = await page.evaluate(ENDED)
+            await embedded.coordinator.start()
+            await page.wait_for_selector("#state.connected", timeout=WAIT)
+            await page.wait_for_selector("#participants:not(.stale)", state="attached")
+            # Cycle after cycle, each with its network drop: never given up.
+            await page.wait_for_function(f"{ENDED} >= {ended} + 3", timeout=WAIT)
+            assert await page.inner_text("#problem") == ""
+            assert "failed" not in await page.inner_text("#history")
         except (AssertionError, PlaywrightError) as error:
             shown = await page_text(page) if page is not None else "no page"
             raise AssertionError(f"{error}\nthe page showed: {shown}") from error

@@ -126,10 +126,13 @@ class Printer:
         self._console.print(line)
 
     def state(self, state: ConnectionState) -> None:
-        """Show a state change."""
+        """Show a state change (not the ``disconnected`` every client starts in)."""
         if state is ConnectionState.CONNECTED and self._last_state is ConnectionState.RECONNECTING:
             self.reconnects += 1
+        first = self._last_state is None
         self._last_state = state
+        if first and state is ConnectionState.DISCONNECTED:
+            return
         if self.json_lines:
             self._console.print(f"state: {state.value}", style="dim")
             return

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import secrets
+import shlex
 import signal
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import reactivex.operators as ops
 from reactivex import Observable
 
 from ..client import StreamAPIWS
@@ -25,7 +28,17 @@ from ..testing import FakeCoordinator
 from ..tokens import create_user_token
 from ._render import Printer
 
-__all__ = ["EXIT_AUTH", "EXIT_CONNECT", "EXIT_GAVE_UP", "EXIT_OK", "demo", "fake_server", "listen"]
+__all__ = [
+    "EXIT_AUTH",
+    "EXIT_CONNECT",
+    "EXIT_GAVE_UP",
+    "EXIT_OK",
+    "SCENARIO_CALLS",
+    "demo",
+    "fake_server",
+    "listen",
+    "listen_command",
+]
 
 EXIT_OK = 0
 EXIT_CONNECT = 1  # the first connection failed, or the server closed for good
@@ -36,6 +49,8 @@ DEMO_KEY = "demo-key"
 DEMO_USER = "alice"
 DEMO_CALL = "default:lifecycle-demo"
 TOKEN_TTL = 3600
+SCENARIO_CALLS = {"call_lifecycle": DEMO_CALL}
+"""The call each shipped scenario plays, which a client must watch to see it."""
 
 
 @contextlib.asynccontextmanager
@@ -55,9 +70,23 @@ async def stop_signals() -> AsyncIterator[asyncio.Event]:
             loop.remove_signal_handler(sig)
 
 
-def _show(client: StreamAPIWS, printer: Printer, selectors: tuple[str, ...]) -> asyncio.Future[Any]:
-    """Print the client's events (those matching ``selectors``) and states; the returned
-    future is set with the stream's error when it ends."""
+def _ignore(_error: Exception) -> None:
+    """The stream's end is reported once, from the future :func:`_show` returns."""
+
+
+def _is_shown(event: Event) -> bool:
+    return event.type != "health.check"
+
+
+def _show(
+    client: StreamAPIWS,
+    printer: Printer,
+    selectors: tuple[str, ...],
+    *,
+    health_checks: bool = False,
+) -> asyncio.Future[Any]:
+    """Print the client's events (those matching ``selectors``; health checks only if asked)
+    and states; the returned future is set with the stream's error when it ends."""
     ended: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
     def on_error(error: Exception) -> None:
@@ -72,8 +101,10 @@ def _show(client: StreamAPIWS, printer: Printer, selectors: tuple[str, ...]) -> 
     client.events.subscribe(on_error=on_error, on_completed=on_completed)
     if selectors:
         events = events.pipe(of_type(*selectors))
-    events.subscribe(printer.event)
-    client.state.subscribe(printer.state)
+    if not health_checks:
+        events = events.pipe(ops.filter(_is_shown))
+    events.subscribe(printer.event, on_error=_ignore)
+    client.state.subscribe(printer.state, on_error=_ignore)
     return ended
 
 
@@ -81,7 +112,9 @@ async def _first(*waits: asyncio.Future[Any] | asyncio.Task[Any]) -> None:
     await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
 
 
-async def demo(printer: Printer, *, selectors: tuple[str, ...], speed: float) -> int:
+async def demo(
+    printer: Printer, *, selectors: tuple[str, ...], speed: float, health_checks: bool = False
+) -> int:
     """Play ``call_lifecycle`` on an embedded coordinator and show what the client sees."""
     secret = secrets.token_urlsafe(32)
     async with FakeCoordinator(
@@ -99,7 +132,7 @@ async def demo(printer: Printer, *, selectors: tuple[str, ...], speed: float) ->
             uri=fake.uri,
             backoff_base=1.0 / speed,
         )
-        ended = _show(client, printer, selectors)
+        ended = _show(client, printer, selectors, health_checks=health_checks)
         async with stop_signals() as stop:
             await client.connect()
             await client.watch(DEMO_CALL)
@@ -125,13 +158,14 @@ async def listen(
     secret: str | None,
     uri: str,
     selectors: tuple[str, ...],
-    max_retries: int,
+    max_retries: int | None,
     watch: tuple[str, ...] = (),
+    health_checks: bool = False,
 ) -> int:
     """Show the events of a real (or any) coordinator until a signal or a final error.
 
     The calls in ``watch`` (``"type:id"``) are watched, and watched again after every
-    reconnect."""
+    reconnect; ``max_retries=None`` never gives up."""
     provider: Callable[[], str] | None = None
     if secret is not None:
         provider = lambda: create_user_token(secret, user_id, ttl=TOKEN_TTL)  # noqa: E731
@@ -143,7 +177,7 @@ async def listen(
         uri=uri or DEFAULT_WS_URI,
         max_retries=max_retries,
     )
-    ended = _show(client, printer, selectors)
+    ended = _show(client, printer, selectors, health_checks=health_checks)
     async with stop_signals() as stop:
         try:
             await client.connect()
@@ -152,6 +186,12 @@ async def listen(
         except StreamWSException as error:
             await client.disconnect()
             return _report(printer, error, first=True)
+        if not watch:
+            printer.note(
+                f"connected, watching no call: only events sent to {user_id} arrive "
+                "(rings, notifications); add --watch TYPE:ID to see a call's events",
+                "dim",
+            )
         stopped = asyncio.ensure_future(stop.wait())
         await _first(stopped, ended)
         stopped.cancel()
@@ -185,8 +225,8 @@ async def fake_server(
     scenario: str | None,
     speed: float,
 ) -> int:
-    """Run a FakeCoordinator until a signal, printing its URI."""
-    async with FakeCoordinator(
+    """Run a FakeCoordinator until a signal, printing its URI (exit 1 if it cannot listen)."""
+    fake = FakeCoordinator(
         host=host,
         port=port,
         api_key=api_key,
@@ -194,10 +234,46 @@ async def fake_server(
         scenario=scenario,
         speed=speed,
         repeat=True,
-    ) as fake:
+    )
+    try:
+        await fake.start()
+    except OSError as error:  # the port is taken, or the host is not this machine's
+        reason = os.strerror(error.errno).lower() if error.errno else str(error)
+        printer.note(f"could not listen on {host}:{port}: {reason}", "bold red")
+        return EXIT_CONNECT
+    try:
         printer.note(fake.uri)
         if scenario is not None:
             printer.note(f"playing {scenario} for every connected client; Ctrl-C to stop", "dim")
+        printer.note("watch it from another terminal with:")
+        printer.note(
+            listen_command(
+                fake.uri,
+                api_key=api_key,
+                secret=api_secret is not None,
+                watch=SCENARIO_CALLS.get(scenario or ""),
+            ),
+            "bold",
+        )
         async with stop_signals() as stop:
             await stop.wait()
+    finally:
+        await fake.stop()
     return EXIT_OK
+
+
+def listen_command(uri: str, *, api_key: str | None, secret: bool, watch: str | None) -> str:
+    """The ``listen`` command line that shows what a fake coordinator on ``uri`` plays.
+
+    With ``secret``, the command reads the secret from ``STREAM_API_SECRET`` (never
+    printed); without, the fake accepts any token.
+    """
+    words = ["rx-coordinator", "listen", "--uri", uri, "--api-key", api_key or DEMO_KEY]
+    words += ["--user-id", DEMO_USER]
+    if watch is not None:
+        words += ["--watch", watch]
+    words += ["--max-retries", "never"]
+    command = shlex.join(words)
+    if secret:
+        return command + ' --secret "$STREAM_API_SECRET"'
+    return command + " --token any"

@@ -1,0 +1,179 @@
+"""The UI backend example without a browser: its pipelines, and no request ever raises."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import reactivex
+import uvicorn
+from starlette.applications import Starlette
+
+from examples.ui_backend.app import create_app, participants
+from examples.ui_backend.clients import ClientFactory
+from rx_coordinator import StreamAPIWS
+from rx_coordinator.errors import ConnectionLost
+from rx_coordinator.events import decode
+from rx_coordinator.testing import FakeCoordinator, payloads
+
+from .helpers import FAST
+
+CID = "default:ui"
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Starlette) -> AsyncIterator[str]:
+    """Serve ``app`` on 127.0.0.1 (uvicorn, lifespan included) and give its URL.
+
+    uvicorn's loggers are left as they are (``log_config=None``), so that its "Exception in
+    ASGI application" records reach ``caplog``.
+    """
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, log_level="error")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(10):
+            while not server.started:
+                if task.done():
+                    task.result()
+                await asyncio.sleep(0.02)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def read_events(http: httpx.AsyncClient, url: str, until: str) -> list[tuple[str, str]]:
+    """The server-sent events of ``url``, up to the first of kind ``until`` (or the end)."""
+    seen: list[tuple[str, str]] = []
+    kind = ""
+    async with http.stream("GET", url) as response:
+        assert response.status_code == 200
+        async for line in response.aiter_lines():
+            if line.startswith("event:"):
+                kind = line.removeprefix("event:").strip()
+            elif line.startswith("data:"):
+                seen.append((kind, line.removeprefix("data:").strip()))
+                if kind == until:
+                    break
+    return seen
+
+
+def joined(name: str) -> object:
+    return decode(
+        json.dumps(
+            payloads.call_session_participant_joined(
+                CID, "s1", payloads.participant(payloads.user(name.lower(), name=name))
+            )
+        )
+    )
+
+
+def test_participants_start_over_with_each_call():
+    alice = payloads.user("alice", name="Alice")
+    call = payloads.call(CID, created_by=alice)
+    events = [
+        decode(json.dumps(payloads.call_created(call))),
+        joined("Alice"),
+        joined("Bob"),
+        decode(json.dumps(payloads.call_ended(call, by=alice))),
+        decode(json.dumps(payloads.call_created(call))),
+        joined("Carol"),
+    ]
+    lists: list[list[str]] = []
+    participants(reactivex.from_iterable(events)).subscribe(lists.append)
+    assert lists == [[], ["Alice"], ["Alice", "Bob"], [], ["Carol"]]
+
+
+@pytest.mark.timeout(30)
+async def test_a_failed_client_is_shown_to_every_tab_and_no_request_raises(caplog):
+    async with FakeCoordinator() as fake:
+        fake.create_call(payloads.call(CID, created_by=payloads.user("alice")))
+
+        @contextlib.asynccontextmanager
+        async def client() -> AsyncIterator[StreamAPIWS]:
+            async with StreamAPIWS("key", "t", "alice", uri=fake.uri, **FAST) as c:
+                yield c
+
+        factory: ClientFactory = client
+        caplog.set_level(logging.WARNING)
+        async with serving(create_app(factory, CID)) as url, httpx.AsyncClient() as http:
+            events = url + "events"
+            tab = asyncio.create_task(read_events(http, events, until="failed"))
+            conn = await fake.wait_watched(CID)
+            await asyncio.sleep(0.2)  # the tab is subscribed
+            await conn.close(1000, "for good")  # final: the client does not reconnect
+            async with asyncio.timeout(10):
+                first = await tab
+            assert ("state", '"connected"') in first
+            assert first[-1][0] == "failed"
+            assert "StreamWSConnectionError" in first[-1][1]
+            # A tab opened after the failure: the state, and the stream ends cleanly.
+            async with asyncio.timeout(10):
+                later = await read_events(http, events, until="failed")
+            assert ("state", '"failed"') in later
+            page = await http.get(url)
+            assert page.status_code == 200
+    raised = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not raised, [r.getMessage() for r in raised]
+
+
+@pytest.mark.timeout(30)
+async def test_a_tab_still_open_when_the_server_stops_ends_cleanly(caplog):
+    async with FakeCoordinator() as fake:
+        fake.create_call(payloads.call(CID, created_by=payloads.user("alice")))
+
+        @contextlib.asynccontextmanager
+        async def client() -> AsyncIterator[StreamAPIWS]:
+            async with StreamAPIWS("key", "t", "alice", uri=fake.uri, **FAST) as c:
+                yield c
+
+        caplog.set_level(logging.WARNING)
+        async with httpx.AsyncClient() as http:
+            async with serving(create_app(client, CID)) as url:
+                tab = asyncio.create_task(read_events(http, url + "events", until="never"))
+                await fake.wait_watched(CID)
+                await asyncio.sleep(0.2)  # the tab is subscribed
+            # The server stopped with the tab open: its stream ended, as a stream ends.
+            async with asyncio.timeout(10):
+                seen = await tab
+    assert ("state", '"connected"') in seen
+    raised = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not raised, [r.getMessage() for r in raised]
+
+
+def test_the_server_log_is_one_line_per_record():
+    from examples.ui_backend.__main__ import OneLine
+
+    try:
+        raise ConnectionLost("could not open the socket") from OSError("refused")
+    except ConnectionLost as error:
+        lost = error
+    record = logging.LogRecord(
+        "rx_coordinator.client",
+        logging.WARNING,
+        "",
+        0,
+        "reconnect attempt %d failed; reconnecting in %g s",
+        (2, 4.0),
+        (type(lost), lost, lost.__traceback__),
+    )
+    line = OneLine().format(record)
+    assert "\n" not in line
+    assert line.endswith(
+        "warning: reconnect attempt 2 failed; reconnecting in 4 s (could not open the socket)"
+    )
+    record.msg, record.args = "connection lost; reconnecting in %g s", (1.0,)
+    lost = ConnectionLost("connection lost (close code 1006)")
+    record.exc_info = (type(lost), lost, None)
+    assert (
+        OneLine()
+        .format(record)
+        .endswith("warning: connection lost (close code 1006); reconnecting in 1 s")
+    )
