@@ -197,6 +197,7 @@ async def test_fake_server_prints_its_uri_and_plays_for_clients_until_sigint():
         client = StreamAPIWS("key", "token", "alice", uri=uri, **FAST)
         events = Recorder(client.events)
         await client.connect()
+        client_id = client.connection_id
         await client.watch("default:lifecycle-demo")
         await eventually(lambda: "call.ring" in events.types(), timeout=10)
         await client.disconnect()
@@ -205,6 +206,12 @@ async def test_fake_server_prints_its_uri_and_plays_for_clients_until_sigint():
     calls = [kind for kind in events.types() if kind != "health.check"]
     assert calls[:3] == ["connection.ok", "call.created", "call.ring"]
     assert proc.returncode == 0
+    printed = out.decode() + err.decode()
+    assert f"alice connected: connection {client_id}" in printed
+    assert (
+        f"alice left: connection {client_id}, watched default:lifecycle-demo, close code 1000"
+        in " ".join(printed.split())  # rich may wrap the line
+    )
     assert_clean(out.decode(), err.decode())
 
 
