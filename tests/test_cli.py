@@ -38,7 +38,7 @@ async def start(*args: str, env: dict[str, str] | None = None) -> asyncio.subpro
 
 async def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     proc = await start(*args, env=env)
-    async with asyncio.timeout(20):
+    async with asyncio.timeout(45):  # seven processes at once on a busy 2-core machine
         out, err = await proc.communicate()
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()

@@ -102,10 +102,6 @@ class CallBook:
             current[user_id] = member
         self.members[cid] = list(current.values())
 
-    def member_ids(self, cid: str) -> list[str]:
-        """The user ids of the call's members."""
-        return [m["user_id"] for m in self.members.get(cid, [])]
-
     def start_session(self, cid: str) -> Payload:
         """Give the call a session if it has none running; returns the call."""
         call = self.calls[cid]

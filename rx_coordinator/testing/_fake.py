@@ -179,6 +179,7 @@ class FakeCoordinator:
     async def start(self) -> None:
         """Start listening; :attr:`port` then holds the actual port."""
         app = web.Application(middlewares=[self._edge])
+        app.on_response_prepare.append(self._cors_headers)
         rest = RestApi(
             self._book,
             self._authenticated,
@@ -311,7 +312,6 @@ class FakeCoordinator:
             if kind in MEMBER_EVENT_TYPES:
                 listed = event.get("members") or self._book.members.get(cid, [])
                 members = {m.get("user_id") for m in listed if isinstance(m, dict)}
-                members.update(self._book.member_ids(cid))
             recipients = [
                 c for c in self._authenticated() if cid in c.watching or c.user_id in members
             ]
@@ -383,13 +383,13 @@ class FakeCoordinator:
     async def _edge(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        """What Stream's edge does around every endpoint: CORS, and errors in its shape."""
-        origin = request.headers.get("Origin", "*")
+        """What Stream's edge does around every endpoint: CORS preflights, errors in its
+        shape."""
         if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
             return web.Response(
                 status=204,
                 headers={
-                    "Access-Control-Allow-Origin": origin,
+                    "Access-Control-Allow-Origin": request.headers.get("Origin", "*"),
                     "Access-Control-Allow-Methods": _CORS_METHODS,
                     "Access-Control-Allow-Headers": request.headers.get(
                         "Access-Control-Request-Headers", "*"
@@ -408,10 +408,13 @@ class FakeCoordinator:
         except web.HTTPNotFound:
             body = error_body(404, 16, f"no such endpoint: {request.method} {request.path}")
             response = web.json_response(body, status=404)
-        if not response.prepared:  # a WebSocket is prepared: it has sent its headers
-            response.headers["Access-Control-Allow-Origin"] = origin
-            response.headers["Vary"] = "Origin"
         return response
+
+    @staticmethod
+    async def _cors_headers(request: web.Request, response: web.StreamResponse) -> None:
+        """Let browser apps on other origins read every answer (set as headers go out)."""
+        response.headers["Access-Control-Allow-Origin"] = request.headers.get("Origin", "*")
+        response.headers["Vary"] = "Origin"
 
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
         if self._refusals:

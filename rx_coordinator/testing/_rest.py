@@ -80,6 +80,7 @@ class _Caller:
     user_id: str
     connection: FakeConnection | None
     body: Payload
+    watched: bool = False
 
 
 class RestApi:
@@ -135,9 +136,10 @@ class RestApi:
 
     def _endpoint(
         self, handler: Callable[[web.Request, _Caller], Awaitable[Payload]]
-    ) -> Callable[[web.Request], Awaitable[web.Response]]:
-        async def endpoint(request: web.Request) -> web.Response:
+    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def endpoint(request: web.Request) -> web.StreamResponse:
             body: Any = None
+            caller: _Caller | None = None
             try:
                 if request.can_read_body:
                     body = await _json_body(request)
@@ -145,10 +147,8 @@ class RestApi:
                 answer = await handler(request, caller)
                 status = 200
             except _Refused as refused:
-                status, answer = (
-                    refused.status,
-                    error_body(refused.status, refused.code, str(refused)),
-                )
+                status = refused.status
+                answer = error_body(refused.status, refused.code, str(refused))
             self._requests.append(
                 RestRequest(
                     request.path,
@@ -159,7 +159,13 @@ class RestApi:
                     body,
                 )
             )
-            return web.json_response(answer, status=status)
+            response = web.json_response(answer, status=status)
+            if caller is not None and caller.watched:
+                # Waiters (wait_watched) wake once the answer is out, as a client sees it.
+                await response.prepare(request)
+                await response.write_eof()
+                await self._watched()
+            return response
 
         return endpoint
 
@@ -203,7 +209,7 @@ class RestApi:
     async def _watch(self, caller: _Caller, cids: list[str]) -> None:
         if caller.connection is not None and cids:
             caller.connection.watching.update(cids)
-            await self._watched()
+            caller.watched = True
 
     async def _get_call(self, request: web.Request, caller: _Caller) -> Payload:
         cid = self._existing(request, "GetCall")

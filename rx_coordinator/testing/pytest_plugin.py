@@ -53,6 +53,10 @@ async def fake_coordinator(
     try:
         from ._fake import FakeCoordinator
     except ImportError as error:
-        pytest.fail(f"the fake_coordinator fixture: {error}", pytrace=False)
+        missing = str(error)
+    else:
+        missing = ""
+    if missing:  # failed outside the except block: one line, not a chain of tracebacks
+        pytest.fail(f"the fake_coordinator fixture: {missing}", pytrace=False)
     async with FakeCoordinator(**fake_coordinator_settings) as fake:
         yield fake
