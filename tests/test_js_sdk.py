@@ -126,7 +126,7 @@ async def run_flows(
             proc.kill()
             await proc.wait()
     logs = (await stderr).decode()
-    assert results[-1:] == [{"done": True}], f"{results}\n--- node stderr ---\n{logs}"
+    assert results[-1:] == [{"done": True, "outbound": []}], f"{results}\n--- stderr ---\n{logs}"
     return results[:-1]
 
 
@@ -189,6 +189,19 @@ async def test_one_client_s_actions_reach_another_js_client_and_our_python_clien
     assert ours["call.rejected"]["user"]["id"] == "alice"
     session = emulator.calls[cid]["session"]
     assert set(session["accepted_by"]) == set(session["rejected_by"]) == {"alice"}
+
+
+async def test_a_ring_reaches_the_callee_only_and_its_accept_reaches_the_caller(
+    js_client, emulator
+):
+    call_id = f"js-{uuid.uuid4().hex[:8]}"
+    (result,) = await run_flows(js_client, emulator, ["ringing"], call_id=call_id)
+    assert result["ring_from"] == "alice"
+    assert result["bob_has_the_call"] is True
+    assert "call.ring" not in result["alice_saw"]
+    assert "call.accepted" in result["alice_saw"]
+    assert result["accepted_by"] == ["bob"]
+    assert result["session_id"] == emulator.calls[f"default:{call_id}"]["current_session_id"]
 
 
 async def test_after_a_drop_the_js_client_rewatches_with_query_calls(js_client, emulator):

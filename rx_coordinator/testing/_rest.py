@@ -124,6 +124,7 @@ class RestApi:
             ("POST", call + "/accept", self._accept),
             ("POST", call + "/reject", self._reject),
             ("POST", call + "/ring", self._ring),
+            ("GET", call + "/ring_state", self._ring_state),
             ("POST", call + "/mark_ended", self._mark_ended),
             ("POST", call + "/event", self._custom_event),
             ("POST", call + "/reaction", self._reaction),
@@ -286,6 +287,34 @@ class RestApi:
             cid, caller.user_id, ids, video=caller.body.get("video") is True
         )
         return {"members_ids": rung, "duration": _duration()}
+
+    async def _ring_state(self, request: web.Request, caller: _Caller) -> Payload:
+        # Not in the published spec: Stream's JS SDK polls it while its user's call rings
+        # (GetCallRingStateResponse in the SDK's generated types).
+        cid = self._existing(request, "GetCallRingState")
+        call = self._book.calls[cid]
+        session = call.get("session") or {}
+        wanted = request.query.get("call_session_id") or call.get("current_session_id")
+        if session.get("id") != wanted:
+            session = {}
+        out: Payload = {
+            "call_cid": cid,
+            "created_by_user_id": call["created_by"]["id"],
+            "session_id": session.get("id", ""),
+            "accepted_by": dict(session.get("accepted_by", {})),
+            "rejected_by": dict(session.get("rejected_by", {})),
+            "missed_by": dict(session.get("missed_by", {})),
+            "duration": _duration(),
+        }
+        for key, field_name in (
+            ("session_started_at", "started_at"),
+            ("session_ended_at", "ended_at"),
+        ):
+            if session.get(field_name):
+                out[key] = session[field_name]
+        if call.get("ended_at"):
+            out["call_ended_at"] = call["ended_at"]
+        return out
 
     async def _mark_ended(self, request: web.Request, caller: _Caller) -> Payload:
         cid = self._existing(request, "EndCall")

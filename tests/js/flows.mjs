@@ -8,11 +8,29 @@
 // at a checkpoint the script prints {"checkpoint": name, ...} and waits for one line on
 // stdin from pytest (which acts on the fake meanwhile: drops a socket, delivers an event).
 // The client's own logs go to stderr.
+import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { StreamVideoClient } from '@stream-io/video-client';
 import WebSocket from 'ws';
 
 const config = JSON.parse(process.argv[2]);
+
+// The flows may only talk to 127.0.0.1: every TCP connection elsewhere (a DNS name, any
+// other address) is refused before it is attempted, and reported at the end.
+const outbound = [];
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+const socketConnect = net.Socket.prototype.connect;
+net.Socket.prototype.connect = function guardedConnect(...args) {
+  const first = Array.isArray(args[0]) ? args[0][0] : args[0];
+  const options = typeof first === 'object' && first !== null ? first : { host: args[1] };
+  const host = options.host ?? 'localhost';
+  if (!options.path && !LOOPBACK.has(host)) {
+    outbound.push(host);
+    process.nextTick(() => this.destroy(new Error(`refused: ${host} is not 127.0.0.1`)));
+    return this;
+  }
+  return socketConnect.apply(this, args);
+};
 const lines = createInterface({ input: process.stdin });
 const pending = [];
 const waiting = [];
@@ -45,6 +63,8 @@ function makeClient(baseURL, apiKey = config.api_key, extra = {}) {
     options: {
       ...extra,
       baseURL,
+      // Joining asks a CDN where the user is; ask the emulator instead (it answers 404).
+      locationHintUrl: new URL('/location-hint', baseURL).href,
       WebSocketImpl: WebSocket,
       clientEventsReportingEnabled: false,
       logger: (level, message) => process.stderr.write(`[${level}] ${message}\n`),
@@ -147,6 +167,33 @@ const flows = {
     await Promise.all([alice.disconnectUser(), bob.disconnectUser()]);
   },
 
+  // Alice rings Bob: Bob's client gets call.ring (Alice's does not), accepts, and Alice
+  // learns it from call.accepted and from the ring state her client polls.
+  async ringing() {
+    const cid = `default:${config.call_id}`;
+    const alice = await connect('alice');
+    const bob = await connect('bob');
+    const aliceSaw = record(alice, cid);
+    const rings = [];
+    bob.on('call.ring', (event) => rings.push(event));
+    const call = alice.call('default', config.call_id);
+    await call.getOrCreate({ ring: true, data: { members: [{ user_id: 'alice' }, { user_id: 'bob' }] } });
+    await until(() => rings.length > 0, 'call.ring at Bob');
+    const incoming = bob.state.calls.find((c) => c.cid === cid);
+    await incoming.accept();
+    await until(() => aliceSaw.some((e) => e.type === 'call.accepted'), 'call.accepted at Alice');
+    const state = await call.getRingState();
+    say({
+      flow: 'ringing',
+      ring_from: rings[0].user.id,
+      bob_has_the_call: Boolean(incoming),
+      alice_saw: aliceSaw.map((e) => e.type),
+      accepted_by: Object.keys(state.accepted_by),
+      session_id: state.session_id,
+    });
+    await Promise.all([alice.disconnectUser(), bob.disconnectUser()]);
+  },
+
   // A dropped socket: the client reconnects, re-watches with QueryCalls, and still gets
   // the call's events.
   async reconnect() {
@@ -171,7 +218,7 @@ const flows = {
 
 try {
   for (const name of config.flows) await flows[name]();
-  say({ done: true });
+  say({ done: true, outbound });
 } catch (error) {
   say({ error: String(error?.stack ?? error) });
   process.exitCode = 1;
