@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -281,3 +282,21 @@ async def test_rest_checks_the_headers_and_the_connection_id(http):
         "/video/call/default/a", content=b"{not json", headers={"content-type": "application/json"}
     )
     assert garbage.status_code == 400
+
+
+async def test_one_log_line_when_a_client_connects_and_one_when_it_leaves(
+    fake, http, peers, caplog
+):
+    caplog.set_level(logging.INFO, logger="rx_coordinator.testing")
+    bob = await peers("bob")
+    fake.create_call(payloads.call("default:l", created_by=payloads.user("alice")))
+    await http.get("/video/call/default/l", params=as_(bob))
+    await bob.ws.close(4000)
+    conn = fake.connections[0]
+    await conn.wait_closed()
+    await eventually(lambda: "left" in caplog.text)
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("rx_coordinator.testing")]
+    assert lines == [
+        f"bob connected: connection {bob.connection_id}",
+        f"bob left: connection {bob.connection_id}, watched default:l, close code 4000",
+    ]

@@ -34,7 +34,7 @@ KEY = "js-key"
 SECRET = "js-secret-long-enough-for-hs256-0123456789abcdef"
 FLOW_TIMEOUT = 40.0
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(360)  # the first test also waits for npm ci (up to 300 s)
 
 Checkpoints = dict[str, Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]]
 
