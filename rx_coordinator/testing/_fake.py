@@ -94,6 +94,14 @@ class FakeCoordinator:
     clock), a token not valid yet (41) or issued in the future (42). Without them it
     accepts any token.
 
+    On the same port (:attr:`base_url`, under ``/video`` and ``/api/v2/video``) it serves
+    the REST calls a call UI needs: ``GetCall``, ``GetOrCreateCall``, ``QueryCalls``,
+    ``accept``, ``reject``, ``ring``, ``ring_state``, ``mark_ended``, custom events and
+    reactions. Each changes the call state (:attr:`calls`, :attr:`call_members`), makes the
+    requesting connection watch the call where Stream does, and sends Stream's events
+    through :meth:`deliver`. Every request is recorded in :attr:`rest_requests`. It needs
+    aiohttp (the ``testing`` extra).
+
     Args:
         host: the interface to listen on (loopback by default).
         port: the port; 0 picks a free one.
