@@ -151,8 +151,12 @@ async def test_get_or_create_creates_once_with_members_custom_and_settings(fake,
     assert answer["membership"]["role"] == "host"
     assert "own_capabilities" in answer
     assert "duration" in answer
-    again = await http.post("/video/call/default/s1", params=as_(bob), json={})
+    changed = {"data": {"members": [{"user_id": "carol"}], "custom": {"topic": "other"}}}
+    again = await http.post("/video/call/default/s1", params=as_(bob), json=changed)
     assert again.json()["created"] is False
+    assert again.json()["call"]["custom"] == {"topic": "standup"}  # an existing call stays
+    assert [m["user_id"] for m in again.json()["members"]] == ["alice", "bob"]
+    assert again.json()["membership"]["user_id"] == "bob"
     await eventually(lambda: "call.created" in bob.types())
     assert "call.created" in alice.types()
     await asyncio.sleep(0.05)

@@ -71,21 +71,22 @@ class CallBook:
         return cid
 
     def get_or_create(self, cid: str, creator: str, data: Payload) -> tuple[Payload, bool]:
-        """The call ``cid``, created by ``creator`` from ``data`` (a ``CallRequest``) when
-        new; members listed in ``data`` are added either way. Returns it and whether it
-        was created."""
-        created = cid not in self.calls
-        if created:
-            fields: Payload = {"custom": dict(data.get("custom") or {})}
-            override = data.get("settings_override")
-            call = payloads.call(cid, created_by=self.user(creator), **fields)
-            if isinstance(override, dict):
-                call["settings"] = _merged(call["settings"], override)
-            self.add(call)
+        """The call ``cid``; when it is new, created by ``creator`` from ``data`` (a
+        ``CallRequest``: ``members``, ``custom``, ``settings_override``). The
+        data of an existing call is left alone (Stream sends no member events for it here).
+        Returns it and whether it was created."""
+        if cid in self.calls:
+            return self.calls[cid], False
+        fields: Payload = {"custom": dict(data.get("custom") or {})}
+        override = data.get("settings_override")
+        call = payloads.call(cid, created_by=self.user(creator), **fields)
+        if isinstance(override, dict):
+            call["settings"] = _merged(call["settings"], override)
+        self.add(call)
         members = data.get("members")
         if isinstance(members, list):
             self.add_members(cid, [m for m in members if isinstance(m, dict)])
-        return self.calls[cid], created
+        return self.calls[cid], True
 
     def add_members(self, cid: str, requests: Sequence[Payload]) -> None:
         """Add (or update) members from ``MemberRequest`` dicts."""
