@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -12,7 +12,19 @@ from .errors import StreamAPIError, StreamWSConnectionError
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["RestClient", "is_permanent", "read_answer"]
+__all__ = [
+    "QUERY_CALLS_LIMIT",
+    "QUERY_CALLS_LIMIT_MAX",
+    "RestClient",
+    "is_permanent",
+    "read_answer",
+]
+
+QUERY_CALLS_LIMIT = 25
+"""Calls per ``QueryCalls`` page by default (Stream's default page size)."""
+
+QUERY_CALLS_LIMIT_MAX = 100
+"""The most calls one ``QueryCalls`` page may ask for."""
 
 
 def is_permanent(error: BaseException) -> bool:
@@ -68,6 +80,67 @@ class RestClient:
         return await self._request(
             "GET", path, params={"api_key": self._api_key, "connection_id": connection_id}
         )
+
+    async def query_calls(
+        self,
+        cids: Iterable[str],
+        connection_id: str,
+        *,
+        watch: bool = True,
+        limit: int = QUERY_CALLS_LIMIT,
+    ) -> dict[str, dict[str, Any]]:
+        """``QueryCalls`` for ``cids`` on behalf of ``connection_id``, which then watches
+        them (unless ``watch`` is false): the way Stream's own SDK re-watches after a
+        reconnect.
+
+        One ``POST /api/v2/video/calls`` with ``filter_conditions: {"cid": {"$in": cids}}``
+        per page of at most ``limit`` calls, following the answer's ``next`` cursor until
+        there is none.
+
+        Returns:
+            Each call the API found, by cid: its ``CallStateResponseFields`` (``call``,
+            ``members``, ``own_capabilities``, ``membership``...), in the API's order. A
+            call that does not exist (any more) is simply absent. No cids: no request,
+            an empty dict.
+
+        Raises:
+            ValueError: a cid that is not ``"type:id"``, or ``limit`` outside 1..100.
+            StreamAPIError: the API answered with an error status (any page).
+            StreamWSConnectionError: a request could not be made, or an answer was not
+                a ``QueryCallsResponse``.
+        """
+        wanted = list(dict.fromkeys(protocol.call_cid(cid) for cid in cids))
+        if not 1 <= limit <= QUERY_CALLS_LIMIT_MAX:
+            raise ValueError(f"limit must be between 1 and {QUERY_CALLS_LIMIT_MAX}, got {limit}")
+        found: dict[str, dict[str, Any]] = {}
+        cursor: str | None = None
+        while wanted:
+            body: dict[str, Any] = {
+                "filter_conditions": {"cid": {"$in": wanted}},
+                "limit": limit,
+                "watch": watch,
+            }
+            if cursor is not None:
+                body["next"] = cursor
+            answer = await self._request(
+                "POST",
+                "/api/v2/video/calls",
+                params={"api_key": self._api_key, "connection_id": connection_id},
+                json=body,
+            )
+            calls = answer.get("calls")
+            if not isinstance(calls, list):
+                raise StreamWSConnectionError("QueryCalls answered without a list of calls")
+            for state in calls:
+                call = state.get("call") if isinstance(state, dict) else None
+                cid = call.get("cid") if isinstance(call, dict) else None
+                if isinstance(cid, str):
+                    found[cid] = state
+            following = answer.get("next")
+            if not isinstance(following, str) or not following or following == cursor:
+                break
+            cursor = following
+        return found
 
     async def _request(
         self, method: str, path: str, *, params: dict[str, str], json: Any = None

@@ -15,6 +15,7 @@ from pathlib import Path
 import jwt
 import pytest
 
+from rx_coordinator import StreamAPIWS
 from rx_coordinator.cli._app import one_line
 from rx_coordinator.cli._app import run as cli_run
 from rx_coordinator.cli._run import SCENARIO_CALLS, listen_command
@@ -23,6 +24,7 @@ from rx_coordinator.testing import FakeCoordinator, payloads
 from rx_coordinator.testing.scenarios import SCENARIOS
 from rx_coordinator.tokens import create_user_token
 
+from .helpers import Recorder, eventually
 from .test_scenarios import LIFECYCLE
 
 KEY = "cli-key"
@@ -44,7 +46,7 @@ async def start(*args: str, env: dict[str, str] | None = None) -> asyncio.subpro
 
 async def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     proc = await start(*args, env=env)
-    async with asyncio.timeout(20):
+    async with asyncio.timeout(45):  # seven processes at once on a busy 2-core machine
         out, err = await proc.communicate()
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()
@@ -248,8 +250,10 @@ async def test_fake_server_prints_the_listen_command_which_shows_cycle_after_cyc
         async with asyncio.timeout(40):
             uri = (await server.stdout.readline()).decode().strip()
             assert uri.startswith("ws://127.0.0.1:")
-            lines = [(await server.stdout.readline()).decode().strip() for _ in range(3)]
-            command = shlex.split(lines[-1])
+            line = ""
+            while not line.startswith("rx-coordinator listen"):
+                line = (await server.stdout.readline()).decode().strip()
+            command = shlex.split(line)
             assert command[:2] == ["rx-coordinator", "listen"]
             assert command[command.index("--uri") + 1] == uri
             assert command[command.index("--watch") + 1] == "default:lifecycle-demo"
@@ -273,6 +277,35 @@ async def test_fake_server_prints_the_listen_command_which_shows_cycle_after_cyc
                 proc.kill()
                 await proc.wait()
     assert server.returncode == 0
+
+
+async def test_fake_server_prints_its_uri_and_plays_for_clients_until_sigint():
+    proc = await start("fake-server", "--scenario", "call_lifecycle", "--speed", "25")
+    assert proc.stdout is not None
+    async with asyncio.timeout(20):
+        uri = (await proc.stdout.readline()).decode().strip()
+        assert uri.startswith("ws://127.0.0.1:")
+        # Calm timings: a loaded machine must not see a silence, and a second connection.
+        client = StreamAPIWS(
+            "key", "token", "alice", uri=uri, healthcheck_interval=1.0, healthcheck_timeout=5.0
+        )
+        events = Recorder(client.events)
+        await client.connect()
+        client_id = client.connection_id
+        await client.watch("default:lifecycle-demo")
+        await eventually(lambda: "call.ring" in events.types(), timeout=10)
+        await client.disconnect()
+        proc.send_signal(signal.SIGINT)
+        out, err = await proc.communicate()
+    calls = [kind for kind in events.types() if kind != "health.check"]
+    assert calls[:3] == ["connection.ok", "call.created", "call.ring"]
+    assert proc.returncode == 0
+    printed = out.decode() + err.decode()
+    assert f"alice connected: connection {client_id}" in printed
+    assert (
+        f"alice left: connection {client_id}, watched default:lifecycle-demo, close code 1000"
+        in " ".join(printed.split())  # rich may wrap the line
+    )
     assert_clean(out.decode(), err.decode())
 
 

@@ -73,7 +73,7 @@ def test_the_snippets_pass_in_a_fresh_project(tmp_path):
     made = uv("venv", "--quiet", "--python", sys.executable, str(project / ".venv"), cwd=project)
     assert made.returncode == 0, made.stderr
     install = ("pip", "install", "--quiet", "--python", str(project / ".venv" / "bin" / "python"))
-    packages = (str(ROOT), "pytest", "pytest-asyncio")
+    packages = (f"{ROOT}[testing]", "pytest", "pytest-asyncio")
     done = uv(*install, "--offline", *packages, cwd=project)  # uv's cache has them after a sync
     if done.returncode != 0:
         done = uv(*install, *packages, cwd=project)

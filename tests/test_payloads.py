@@ -12,12 +12,14 @@ from rx_coordinator.testing import payloads as p
 CID = "default:standup"
 ALICE = p.user("alice", name="Alice")
 BOB = p.user("bob", role="admin")
-CALL = p.call(CID, created_by=ALICE, session_id="s1")
+CALL = p.call(CID, created_by=ALICE, session_id="s1", session=p.call_session("s1"))
 
 FRAMES = {
     "call.created": p.call_created(CALL, members=[p.member(ALICE), p.member(BOB, role="host")]),
     "call.ring": p.call_ring(CALL, caller=ALICE, members=[p.member(BOB)]),
     "call.accepted": p.call_accepted(CALL, by=BOB),
+    "call.rejected": p.call_rejected(CALL, by=BOB, reason="busy"),
+    "call.notification": p.call_notification(CALL, by=ALICE, members=[p.member(BOB)]),
     "call.session_started": p.call_session_started(CALL),
     "call.session_participant_joined": p.call_session_participant_joined(
         CID, "s1", p.participant(BOB)

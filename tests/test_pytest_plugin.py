@@ -49,3 +49,32 @@ def test_the_fixture_is_listed_with_its_docstring(pytester):
     pytester.makeini(INI)
     result = pytester.runpytest("--fixtures")
     result.stdout.fnmatch_lines(["fake_coordinator*", "*FakeCoordinator*127.0.0.1*"])
+
+
+WITHOUT_AIOHTTP = """
+import sys
+
+sys.modules["aiohttp"] = None  # as if the testing extra were not installed
+"""
+
+NEEDS_THE_FIXTURE = """
+import pytest
+
+
+def test_plain():
+    pass
+
+
+@pytest.mark.asyncio
+async def test_with_the_fake(fake_coordinator):
+    pass
+"""
+
+
+def test_without_aiohttp_the_plugin_loads_and_the_fixture_says_what_to_install(pytester):
+    pytester.makeini(INI)
+    pytester.makeconftest(WITHOUT_AIOHTTP)
+    pytester.makepyfile(test_user=NEEDS_THE_FIXTURE)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*fake_coordinator fixture*needs aiohttp*testing extra*"])

@@ -275,9 +275,11 @@ def fake_server(
     scenario: str | None,
     speed: float,
 ) -> None:
-    """Run the fake coordinator until Ctrl-C.
+    """Run the coordinator emulator until Ctrl-C.
 
-    Its URI is printed first, then the `listen` command that shows what it plays.
+    Its URI is printed first, then the `listen` command that shows what it plays. It
+    serves the WebSocket and the REST calls of Stream's SDKs on one port (give them the
+    printed base URL as baseURL), and prints a line when a client connects and leaves.
     """
     if (api_key is None) != (api_secret is None):
         raise click.UsageError("give both --api-key and --api-secret, or neither")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import secrets
 import shlex
 import signal
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import reactivex.operators as ops
@@ -24,7 +25,6 @@ from ..errors import (
 from ..events import Event
 from ..operators import of_type
 from ..protocol import DEFAULT_WS_URI
-from ..testing import FakeCoordinator
 from ..tokens import create_user_token
 from ._render import Printer
 
@@ -116,6 +116,8 @@ async def demo(
     printer: Printer, *, selectors: tuple[str, ...], speed: float, health_checks: bool = False
 ) -> int:
     """Play ``call_lifecycle`` on an embedded coordinator and show what the client sees."""
+    from ..testing import FakeCoordinator  # aiohttp: imported only by the commands that serve
+
     secret = secrets.token_urlsafe(32)
     async with FakeCoordinator(
         api_key=DEMO_KEY, api_secret=secret, scenario="call_lifecycle", speed=speed
@@ -200,6 +202,26 @@ async def listen(
     return EXIT_OK if outcome is None else _report(printer, outcome, first=False)
 
 
+@contextlib.contextmanager
+def _connection_log(printer: Printer) -> Iterator[None]:
+    """Print the fake's INFO lines (a client connected, was refused, left) while it runs."""
+    logger = logging.getLogger("rx_coordinator.testing")
+
+    class _ToPrinter(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            printer.note(record.getMessage(), "dim")
+
+    handler = _ToPrinter(logging.INFO)
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+
 def _report(printer: Printer, error: Exception, *, first: bool) -> int:
     if isinstance(error, StreamWSAuthError):
         printer.note(f"authentication refused: code {error.code}: {error.message}", "bold red")
@@ -226,6 +248,8 @@ async def fake_server(
     speed: float,
 ) -> int:
     """Run a FakeCoordinator until a signal, printing its URI (exit 1 if it cannot listen)."""
+    from ..testing import FakeCoordinator  # aiohttp: imported only by the commands that serve
+
     fake = FakeCoordinator(
         host=host,
         port=port,
@@ -243,6 +267,7 @@ async def fake_server(
         return EXIT_CONNECT
     try:
         printer.note(fake.uri)
+        printer.note(f"REST and WebSocket base for Stream's SDKs: {fake.base_url}", "dim")
         if scenario is not None:
             printer.note(f"playing {scenario} for every connected client; Ctrl-C to stop", "dim")
         printer.note("watch it from another terminal with:")
@@ -255,8 +280,9 @@ async def fake_server(
             ),
             "bold",
         )
-        async with stop_signals() as stop:
-            await stop.wait()
+        with _connection_log(printer):
+            async with stop_signals() as stop:
+                await stop.wait()
     finally:
         await fake.stop()
     return EXIT_OK

@@ -1,4 +1,9 @@
-"""A scriptable coordinator on 127.0.0.1, for the client's tests and for users' own."""
+"""A scriptable coordinator on 127.0.0.1, for the client's tests and for users' own.
+
+The top of the emulator's layers: it serves the WebSocket (``_connection``) and the REST
+calls (``_rest``, over the state in ``_calls``) on one aiohttp port, routes events as Stream
+does, and plays scenarios (``scenarios``).
+"""
 
 from __future__ import annotations
 
@@ -9,30 +14,50 @@ import json
 import logging
 import uuid
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from http import HTTPStatus
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
-from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.exceptions import ConnectionClosed
-from websockets.http11 import Request, Response
+try:
+    from aiohttp import WSMsgType, web
+except ImportError as error:  # pragma: no cover - only without the testing extra
+    raise ImportError(
+        "the fake coordinator needs aiohttp: install rx-coordinator's testing extra "
+        "(pip install '.[testing]' in a clone)",
+        name=error.name,
+    ) from error
 
-from .._redact import RedactingLogger
 from . import payloads
 from ._auth import check_auth
-from ._clock import now_rfc3339
-from ._rest import CALL_PATH, RestRequest, answer
+from ._calls import CallBook
+from ._connection import FakeConnection
+from ._rest import PREFIXES, RestApi, RestRequest, error_body
 from .scenarios import SCENARIOS, Scenario, Stage
 
-__all__ = ["FakeConnection", "FakeCoordinator"]
+__all__ = ["MEMBER_EVENT_TYPES", "FakeConnection", "FakeCoordinator"]
 
 _log = logging.getLogger(__name__)
 
-MEMBER_EVENT_TYPES = frozenset({"call.created", "call.ring", "call.notification", "call.missed"})
-"""Events about a call that reach its members even when they do not watch it."""
+MEMBER_EVENT_TYPES = frozenset(
+    {
+        "call.created",
+        "call.ring",
+        "call.notification",
+        "call.missed",
+        "call.accepted",
+        "call.rejected",
+    }
+)
+"""Events about a call that reach its members even when they do not watch it (the ring
+flow's: a caller learns who accepted or rejected without watching)."""
+
+_NOT_TO_THEIR_SENDER = frozenset({"call.ring", "call.notification"})
+"""Events that never reach the user who caused them (Stream's SDK: the caller does not get
+its own ``call.ring``; its ringing state comes from its own request)."""
+
+_CLOSE_TIMEOUT = 5.0
+_CORS_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 
 
 @dataclass(frozen=True)
@@ -50,156 +75,9 @@ class _Ignore:
 _AuthScript = _AuthFailure | _Ignore
 
 
-class FakeConnection:
-    """One connection accepted by a :class:`FakeCoordinator`, as the server sees it.
-
-    Attributes:
-        index: 0 for the first connection the fake accepted, 1 for the next, ...
-        path: the request path (``/video/connect``).
-        query: the request's query parameters.
-        auth: the decoded first frame the client sent (``None`` until it arrives).
-        connection_id: the id sent in ``connection.ok`` (``None`` if auth was refused).
-        error_code: the code of the ``connection.error`` it was refused with, if any.
-        health_checks: every health-check item the client sent, decoded.
-        received: every frame the client sent after the auth frame, as received.
-        close_code: the close code the client sent (1006 when the socket just dropped),
-            ``None`` while open.
-        close_reason: the close reason the client sent.
-        watching: the calls (``"type:id"``) this connection watches, through ``GetCall``.
-        compressed: whether ``permessage-deflate`` was negotiated (the fake accepts it
-            when the client offers it).
-    """
-
-    def __init__(self, fake: FakeCoordinator, ws: ServerConnection, index: int) -> None:
-        self._fake = fake
-        self._ws = ws
-        self.index = index
-        request = ws.request
-        target = urlsplit(request.path if request is not None else "/")
-        self.path = target.path
-        self.query: dict[str, str] = dict(parse_qsl(target.query, keep_blank_values=True))
-        self.auth: dict[str, Any] | None = None
-        self.connection_id: str | None = None
-        self.error_code: int | None = None
-        self.health_checks: list[dict[str, Any]] = []
-        self.received: list[str | bytes] = []
-        self.close_code: int | None = None
-        self.close_reason: str = ""
-        self.silent = False
-        self.watching: set[str] = set()
-        self.compressed = any(
-            extension.name == "permessage-deflate" for extension in ws.protocol.extensions
-        )
-        self._closed = asyncio.Event()
-        self._health = asyncio.Condition()
-
-    @property
-    def closed(self) -> bool:
-        """Whether the socket has ended."""
-        return self._closed.is_set()
-
-    async def send(self, event: dict[str, Any]) -> None:
-        """Send an event (a JSON object); ``created_at`` is filled in when missing."""
-        frame = dict(event)
-        frame.setdefault("created_at", now_rfc3339())
-        await self.send_raw(json.dumps(frame))
-
-    async def send_raw(self, data: str | bytes) -> None:
-        """Send one frame exactly as given: text for ``str``, binary for ``bytes``."""
-        await self._ws.send(data)
-
-    async def drop(self) -> None:
-        """End the socket abruptly, with no close frame (the client sees code 1006)."""
-        transport = self._ws.transport
-        transport.abort()
-        await self.wait_closed()
-
-    async def close(self, code: int = 1000, reason: str = "") -> None:
-        """Close the socket cleanly with ``code`` and ``reason``."""
-        await self._ws.close(code, reason)
-        await self.wait_closed()
-
-    def go_silent(self) -> None:
-        """Stop answering health checks (the socket stays open): the client should time out."""
-        self.silent = True
-
-    async def wait_closed(self, timeout: float = 5.0) -> int | None:
-        """Wait until the socket has ended; return the client's close code."""
-        async with asyncio.timeout(timeout):
-            await self._closed.wait()
-        return self.close_code
-
-    async def wait_for_health_checks(self, count: int = 1, timeout: float = 5.0) -> None:
-        """Wait until the client has sent at least ``count`` health checks."""
-        async with asyncio.timeout(timeout), self._health:
-            await self._health.wait_for(lambda: len(self.health_checks) >= count)
-
-    @property
-    def user_id(self) -> str | None:
-        """The ``user_details.id`` of the auth frame, if it had one."""
-        details = (self.auth or {}).get("user_details")
-        user_id = details.get("id") if isinstance(details, dict) else None
-        return user_id if isinstance(user_id, str) else None
-
-    def __repr__(self) -> str:
-        state = "closed" if self.closed else "open"
-        return f"<FakeConnection #{self.index} {state} connection_id={self.connection_id!r}>"
-
-    async def _serve(self) -> None:
-        ws = self._ws
-        try:
-            first = await ws.recv()
-            self.auth = _loads(first)
-            script = self._fake._auth_script.popleft() if self._fake._auth_script else None
-            if script is None:
-                script = self._fake._judge(self.query.get("api_key"), self.auth)
-            if isinstance(script, _AuthFailure):
-                self.error_code = script.code
-                await ws.send(json.dumps(_error_frame(script)))
-                self._fake._arrivals.put_nowait(self)
-                await ws.close(1000, "authentication failed")
-                return
-            if isinstance(script, _Ignore):
-                self.silent = True  # records what the client sends, answers nothing
-            else:
-                self.connection_id = str(uuid.uuid4())
-                await ws.send(json.dumps(self._connected_frame()))
-            self._fake._arrivals.put_nowait(self)
-            await self._fake._live_changed()
-            async for frame in ws:
-                self.received.append(frame)
-                await self._on_frame(frame)
-        except ConnectionClosed:
-            pass
-        finally:
-            self.close_code = ws.close_code
-            self.close_reason = ws.close_reason or ""
-            self._closed.set()
-            await self._fake._live_changed()
-            async with self._health:
-                self._health.notify_all()
-
-    async def _on_frame(self, frame: str | bytes) -> None:
-        decoded = _loads(frame)
-        items = decoded if isinstance(decoded, list) else [decoded]
-        checks = [i for i in items if isinstance(i, dict) and i.get("type") == "health.check"]
-        if not checks:
-            return
-        async with self._health:
-            self.health_checks.extend(checks)
-            self._health.notify_all()
-        if self._fake.answer_health_checks and not self.silent:
-            await self._ws.send(json.dumps(payloads.health_check(self.connection_id or "")))
-
-    def _connected_frame(self) -> dict[str, Any]:
-        user_details = (self.auth or {}).get("user_details")
-        user_id = user_details.get("id") if isinstance(user_details, dict) else None
-        me = payloads.own_user(user_id if isinstance(user_id, str) else "")
-        return payloads.connection_ok(self.connection_id or "", me)
-
-
 class FakeCoordinator:
-    """A local coordinator speaking Stream's WebSocket protocol, scriptable per connection.
+    """A local coordinator speaking Stream's protocol, scriptable per connection: an emulator
+    that Stream's own JavaScript SDK runs against.
 
     It answers the auth frame with ``connection.ok`` (or a scripted ``connection.error``),
     answers health checks, records every connection (:attr:`connections`), and lets a test
@@ -216,6 +94,14 @@ class FakeCoordinator:
     ``user_details.id`` (4), a bad signature (43), an expired token (40, judged on the wall
     clock), a token not valid yet (41) or issued in the future (42). Without them it
     accepts any token.
+
+    On the same port (:attr:`base_url`, under ``/video`` and ``/api/v2/video``) it serves
+    the REST calls a call UI needs: ``GetCall``, ``GetOrCreateCall``, ``QueryCalls``,
+    ``accept``, ``reject``, ``ring``, ``ring_state``, ``mark_ended``, custom events and
+    reactions. Each changes the call state (:attr:`calls`, :attr:`call_members`), makes the
+    requesting connection watch the call where Stream does, and sends Stream's events
+    through :meth:`deliver`. Every request is recorded in :attr:`rest_requests`. It needs
+    aiohttp (the ``testing`` extra).
 
     Args:
         host: the interface to listen on (loopback by default).
@@ -265,36 +151,61 @@ class FakeCoordinator:
         self.answer_health_checks = answer_health_checks
         self.connections: list[FakeConnection] = []
         self.refused = 0
-        self.calls: dict[str, dict[str, Any]] = {}
-        self.call_members: dict[str, list[dict[str, Any]]] = {}
         self.rest_requests: list[RestRequest] = []
+        self._book = CallBook()
         self._rest_failures: deque[int] = deque()
-        self._server: Server | None = None
+        self._runner: web.AppRunner | None = None
         self._refusals: deque[int] = deque()
         self._auth_script: deque[_AuthScript] = deque()
         self._arrivals: asyncio.Queue[FakeConnection] = asyncio.Queue()
         self._counter = itertools.count()
-        self._logger = RedactingLogger(_log, lambda: "")
 
     @property
     def uri(self) -> str:
         """The ``ws://`` URI to give the client (the fake must be started)."""
-        if self._server is None:
+        if self._runner is None:
             raise RuntimeError("the FakeCoordinator is not started")
         return f"ws://{self.host}:{self.port}/video/connect"
 
+    @property
+    def base_url(self) -> str:
+        """The REST base to give Stream's SDKs as ``baseURL`` (``http://…/video``)."""
+        if self._runner is None:
+            raise RuntimeError("the FakeCoordinator is not started")
+        return f"http://{self.host}:{self.port}/video"
+
+    @property
+    def calls(self) -> dict[str, dict[str, Any]]:
+        """The calls clients can watch (``CallResponse`` dicts by cid); delete one to make
+        it disappear."""
+        return self._book.calls
+
+    @property
+    def call_members(self) -> dict[str, list[dict[str, Any]]]:
+        """The members (``MemberResponse`` dicts) of each call, by cid."""
+        return self._book.members
+
     async def start(self) -> None:
         """Start listening; :attr:`port` then holds the actual port."""
-        self._server = await serve(
-            self._handle,
-            self.host,
-            self.port,
-            process_request=self._process_request,
-            ping_interval=None,
-            logger=self._logger,
+        app = web.Application(middlewares=[self._edge])
+        app.on_response_prepare.append(self._cors_headers)
+        rest = RestApi(
+            self._book,
+            self._authenticated,
+            self.deliver,
+            self._credentials,
+            self._rest_failures,
+            self.rest_requests,
+            self._live_changed,
         )
-        sock = next(iter(self._server.sockets))
-        self.port = sock.getsockname()[1]
+        app.add_routes(rest.routes())
+        app.add_routes([web.get(prefix + "/connect", self._websocket) for prefix in PREFIXES])
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port)
+        await site.start()
+        self._runner = runner
+        self.port = runner.addresses[0][1]
         if self._scenario is not None:
             self._scenario_done = asyncio.get_running_loop().create_future()
             self._scenario_task = asyncio.create_task(
@@ -308,10 +219,14 @@ class FakeCoordinator:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._scenario_task
             self._scenario_task = None
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await asyncio.gather(
+                *(self._going_away(conn) for conn in self.live_connections),
+                return_exceptions=True,
+            )
+            await runner.cleanup()
+            _forget_middleware_chains()
 
     async def __aenter__(self) -> FakeCoordinator:
         await self.start()
@@ -384,41 +299,45 @@ class FakeCoordinator:
     async def broadcast(self, event: dict[str, Any]) -> None:
         """Send ``event`` to every open, authenticated connection, watching or not."""
         for conn in self._authenticated():
-            with contextlib.suppress(ConnectionClosed):
+            with contextlib.suppress(ConnectionError, RuntimeError):
                 await conn.send(event)
 
     async def deliver(self, event: dict[str, Any]) -> list[FakeConnection]:
         """Send ``event`` to the connections the coordinator would send it to.
 
         An event about a call (it has a ``call_cid``) goes to the connections watching the
-        call; ``call.created``, ``call.ring``, ``call.notification`` and ``call.missed``
-        also go to the connections of the call's members (from the event's ``members``, or
-        :meth:`create_call`'s). Any other event goes to every connection. Returns the
-        connections it was sent to.
+        call; ring-flow events (:data:`MEMBER_EVENT_TYPES`: ``call.created``,
+        ``call.ring``, ``call.notification``, ``call.missed``, ``call.accepted``,
+        ``call.rejected``) also go to the connections of the call's members (from the
+        event's ``members``, or the call's). ``call.ring`` and ``call.notification`` never
+        reach the user who sent them (the event's ``user``). Any other event goes to every
+        connection. Returns the connections it was sent to.
         """
         cid = event.get("call_cid")
+        kind = event.get("type")
         if not isinstance(cid, str):
             recipients = self._authenticated()
         else:
             members: set[str | None] = set()
-            if event.get("type") in MEMBER_EVENT_TYPES:
-                listed = event.get("members") or self.call_members.get(cid, [])
+            if kind in MEMBER_EVENT_TYPES:
+                listed = event.get("members") or self._book.members.get(cid, [])
                 members = {m.get("user_id") for m in listed if isinstance(m, dict)}
             recipients = [
                 c for c in self._authenticated() if cid in c.watching or c.user_id in members
             ]
+            sender = event.get("user")
+            if kind in _NOT_TO_THEIR_SENDER and isinstance(sender, dict):
+                recipients = [c for c in recipients if c.user_id != sender.get("id")]
         for conn in recipients:
-            with contextlib.suppress(ConnectionClosed):
+            with contextlib.suppress(ConnectionError, RuntimeError):
                 await conn.send(event)
         return recipients
 
     def create_call(self, call: dict[str, Any], members: Sequence[dict[str, Any]] = ()) -> str:
         """Make ``call`` (a :func:`~rx_coordinator.testing.payloads.call` payload) exist, so
-        that clients can watch it; returns its cid."""
-        cid: str = call["cid"]
-        self.calls[cid] = call
-        self.call_members[cid] = list(members)
-        return cid
+        that clients can watch it; returns its cid. A call with a ``current_session_id``
+        gets a ``session`` object if it has none."""
+        return self._book.add(call, members)
 
     def fail_rest(self, count: int = 1, status: int = 503) -> None:
         """Answer the next ``count`` REST requests with HTTP ``status``."""
@@ -470,35 +389,136 @@ class FakeCoordinator:
             return None
         return _AuthFailure(refusal.code, refusal.message, refusal.status_code, legacy=False)
 
-    async def _process_request(
-        self, connection: ServerConnection, request: Request
-    ) -> Response | None:
-        if request.path.startswith(CALL_PATH):
-            status, body = answer(self, request)
-            target = urlsplit(request.path)
-            self.rest_requests.append(
-                RestRequest(
-                    target.path,
-                    dict(parse_qsl(target.query)),
-                    "Authorization" in request.headers,
-                    status,
-                )
+    @web.middleware
+    async def _edge(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """What Stream's edge does around every endpoint: CORS preflights, errors in its
+        shape."""
+        if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+            return web.Response(
+                status=204,
+                headers={
+                    "Access-Control-Allow-Origin": request.headers.get("Origin", "*"),
+                    "Access-Control-Allow-Methods": _CORS_METHODS,
+                    "Access-Control-Allow-Headers": request.headers.get(
+                        "Access-Control-Request-Headers", "*"
+                    ),
+                    "Access-Control-Max-Age": "86400",
+                    "Vary": "Origin",
+                },
             )
-            if status == HTTPStatus.OK:
-                await self._live_changed()  # someone may wait_watched()
-            response = connection.respond(HTTPStatus(status), json.dumps(body))
-            del response.headers["Content-Type"]
-            response.headers["Content-Type"] = "application/json"
-            return response
+        try:
+            response = await handler(request)
+        except web.HTTPMethodNotAllowed as refused:
+            body = error_body(405, 4, f"{request.method} is not allowed on {request.path}")
+            response = web.json_response(
+                body, status=405, headers={"Allow": refused.headers["Allow"]}
+            )
+        except web.HTTPNotFound:
+            body = error_body(404, 16, f"no such endpoint: {request.method} {request.path}")
+            response = web.json_response(body, status=404)
+        return response
+
+    @staticmethod
+    async def _cors_headers(request: web.Request, response: web.StreamResponse) -> None:
+        """Let browser apps on other origins read every answer (set as headers go out)."""
+        response.headers["Access-Control-Allow-Origin"] = request.headers.get("Origin", "*")
+        response.headers["Vary"] = "Origin"
+
+    async def _websocket(self, request: web.Request) -> web.StreamResponse:
         if self._refusals:
             self.refused += 1
-            return connection.respond(HTTPStatus(self._refusals.popleft()), "refused\n")
-        return None
-
-    async def _handle(self, ws: ServerConnection) -> None:
-        conn = FakeConnection(self, ws, next(self._counter))
+            return web.Response(status=self._refusals.popleft(), text="refused\n")
+        ws = web.WebSocketResponse(compress=True, autoping=True, timeout=_CLOSE_TIMEOUT)
+        if not ws.can_prepare(request).ok:
+            body = error_body(400, 4, "this endpoint takes a WebSocket upgrade")
+            return web.json_response(body, status=400)
+        await ws.prepare(request)
+        conn = FakeConnection(ws, request, next(self._counter))
         self.connections.append(conn)
-        await conn._serve()
+        code: int | None = 1006
+        reason = ""
+        try:
+            code, reason = await self._serve(conn, ws)
+        finally:
+            if code is None:  # our own close() is under way: it records the client's answer
+                with contextlib.suppress(TimeoutError):
+                    await conn.wait_closed(_CLOSE_TIMEOUT + 1)
+            if not conn.closed:
+                await conn._ended(code or 1006, reason)
+            await self._live_changed()
+            _log.info(
+                "%s left: connection %s, watched %s, close code %s",
+                conn.user_id or "?",
+                conn.connection_id or "-",
+                ", ".join(sorted(conn.watching)) or "nothing",
+                conn.close_code,
+            )
+        return ws
+
+    async def _serve(
+        self, conn: FakeConnection, ws: web.WebSocketResponse
+    ) -> tuple[int | None, str]:
+        """Run the protocol on ``conn``; returns the client's close code and reason (1006
+        for a drop), ``None`` when our own close is under way."""
+        first = await ws.receive()
+        if first.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+            return _close_of(conn, first)
+        conn.auth = _loads(first.data)
+        script = self._auth_script.popleft() if self._auth_script else None
+        if script is None:
+            script = self._judge(conn.query.get("api_key"), conn.auth)
+        if isinstance(script, _AuthFailure):
+            conn.error_code = script.code
+            await ws.send_str(json.dumps(_error_frame(script)))
+            self._arrivals.put_nowait(conn)
+            await ws.close(code=1000, message=b"authentication failed")
+            _log.info("%s refused: code %s", conn.user_id or "?", script.code)
+            return ws.close_code or 1006, ""
+        if isinstance(script, _Ignore):
+            conn.silent = True  # records what the client sends, answers nothing
+        else:
+            conn.connection_id = str(uuid.uuid4())
+            if conn.user_id is not None:
+                self._book.meet(conn.user_id, conn.user_name)
+            await ws.send_str(json.dumps(self._connected_frame(conn)))
+            _log.info("%s connected: connection %s", conn.user_id, conn.connection_id)
+        self._arrivals.put_nowait(conn)
+        await self._live_changed()
+        while True:
+            message = await ws.receive()
+            if message.type is WSMsgType.TEXT or message.type is WSMsgType.BINARY:
+                conn.received.append(message.data)
+                await self._on_frame(conn, message.data)
+                continue
+            return _close_of(conn, message)
+
+    async def _on_frame(self, conn: FakeConnection, frame: str | bytes) -> None:
+        decoded = _loads(frame)
+        items = decoded if isinstance(decoded, list) else [decoded]
+        checks = [i for i in items if isinstance(i, dict) and i.get("type") == "health.check"]
+        if not checks:
+            return
+        await conn._record_health_checks(checks)
+        if self.answer_health_checks and not conn.silent:
+            await conn.send_raw(json.dumps(payloads.health_check(conn.connection_id or "")))
+
+    def _connected_frame(self, conn: FakeConnection) -> dict[str, Any]:
+        me = payloads.own_user(conn.user_id or "", name=conn.user_name)
+        return payloads.connection_ok(conn.connection_id or "", me)
+
+    async def _going_away(self, conn: FakeConnection) -> None:
+        with contextlib.suppress(ConnectionError, RuntimeError, TimeoutError):
+            await conn.close(1001, "server shutting down")
+
+
+def _close_of(conn: FakeConnection, message: Any) -> tuple[int | None, str]:
+    if message.type is WSMsgType.CLOSE:  # the client closed: its code and reason
+        return int(message.data), message.extra or ""
+    if message.type is WSMsgType.CLOSING or conn._closing:
+        return None, ""
+    return 1006, ""  # dropped, or broken
 
 
 def _loads(frame: str | bytes) -> Any:
@@ -512,3 +532,17 @@ def _error_frame(failure: _AuthFailure) -> dict[str, Any]:
     return payloads.connection_error(
         failure.code, failure.message, status_code=failure.status_code, legacy=failure.legacy
     )
+
+
+def _forget_middleware_chains() -> None:
+    """Empty aiohttp's cache of middleware chains, which keeps a stopped fake alive.
+
+    aiohttp caches each (handler, applications) chain in a module-level LRU of 1,024
+    entries: every fake a test suite or a notebook stopped would stay in memory with its
+    event loop. The cache only saves building a chain again; emptying it costs nothing else.
+    """
+    from aiohttp import web_app
+
+    cache = getattr(web_app, "_cached_build_middleware", None)
+    if cache is not None and hasattr(cache, "cache_clear"):
+        cache.cache_clear()

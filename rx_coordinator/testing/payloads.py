@@ -22,7 +22,10 @@ __all__ = [
     "call_accepted",
     "call_created",
     "call_ended",
+    "call_notification",
+    "call_rejected",
     "call_ring",
+    "call_session",
     "call_session_ended",
     "call_session_participant_joined",
     "call_session_participant_left",
@@ -213,6 +216,20 @@ def call(
     return out
 
 
+def call_session(session_id: str, *, at: str | None = None) -> Payload:
+    """A ``CallSessionResponse``: a call's session, with nobody in it yet."""
+    return {
+        "id": session_id,
+        "participants": [],
+        "participants_count_by_role": {},
+        "anonymous_participant_count": 0,
+        "accepted_by": {},
+        "rejected_by": {},
+        "missed_by": {},
+        "started_at": at or now_rfc3339(),
+    }
+
+
 def member(member_user: Payload, *, role: str | None = None, at: str | None = None) -> Payload:
     """A ``MemberResponse``: ``member_user`` as a member of a call."""
     at = at or now_rfc3339()
@@ -279,6 +296,29 @@ def call_ring(
 def call_accepted(accepted: Payload, *, by: Payload, at: str | None = None) -> Payload:
     """``call.accepted``: ``by`` accepted the ringing call ``accepted``."""
     return _event("call.accepted", accepted["cid"], at, call=accepted, user=by)
+
+
+def call_notification(
+    notified: Payload, *, by: Payload, members: list[Payload], at: str | None = None
+) -> Payload:
+    """``call.notification``: ``by`` tells the ``members`` of ``notified`` about it."""
+    return _event(
+        "call.notification",
+        notified["cid"],
+        at,
+        session_id=notified["current_session_id"],
+        call=notified,
+        members=members,
+        user=by,
+    )
+
+
+def call_rejected(
+    rejected: Payload, *, by: Payload, reason: str | None = None, at: str | None = None
+) -> Payload:
+    """``call.rejected``: ``by`` rejected the ringing call ``rejected`` (``reason``: why)."""
+    extra = {} if reason is None else {"reason": reason}
+    return _event("call.rejected", rejected["cid"], at, call=rejected, user=by, **extra)
 
 
 def call_session_started(started: Payload, *, at: str | None = None) -> Payload:

@@ -9,17 +9,20 @@ Installing ``rx-coordinator`` registers it (entry point ``pytest11``), so a test
 The fixture is a running :class:`~rx_coordinator.testing.FakeCoordinator` on 127.0.0.1,
 stopped after the test. Override the ``fake_coordinator_settings`` fixture to pass it
 arguments (``api_key``/``api_secret`` to check tokens as Stream does, ``scenario``, ...).
-Async fixtures need ``pytest-asyncio``.
+Async fixtures need ``pytest-asyncio``; the fake needs the ``testing`` extra (aiohttp). The
+plugin loads without it, and a test that asks for the fixture then fails saying what to
+install.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pytest
 
-from ._fake import FakeCoordinator
+if TYPE_CHECKING:
+    from ._fake import FakeCoordinator
 
 __all__ = ["fake_coordinator", "fake_coordinator_settings"]
 
@@ -47,5 +50,13 @@ async def fake_coordinator(
     fake_coordinator_settings: dict[str, Any],
 ) -> AsyncIterator[FakeCoordinator]:
     """A running ``FakeCoordinator`` on 127.0.0.1, stopped after the test."""
+    try:
+        from ._fake import FakeCoordinator
+    except ImportError as error:
+        missing = str(error)
+    else:
+        missing = ""
+    if missing:  # failed outside the except block: one line, not a chain of tracebacks
+        pytest.fail(f"the fake_coordinator fixture: {missing}", pytrace=False)
     async with FakeCoordinator(**fake_coordinator_settings) as fake:
         yield fake

@@ -18,27 +18,54 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, Protocol
 
 from . import payloads
+from ._connection import FakeConnection
 
-if TYPE_CHECKING:
-    from ._fake import FakeConnection, FakeCoordinator
+__all__ = ["SCENARIOS", "Scenario", "Stage", "Venue", "call_lifecycle"]
 
-__all__ = ["SCENARIOS", "Scenario", "Stage", "call_lifecycle"]
+
+class Venue(Protocol):
+    """What a :class:`Stage` plays on: a :class:`~rx_coordinator.testing.FakeCoordinator`.
+
+    Declared here so that scenarios depend on what they use, not on the server's module
+    (which imports this one to resolve scenario names).
+    """
+
+    @property
+    def live_connections(self) -> list[FakeConnection]:
+        """The connections still open."""
+        ...
+
+    async def deliver(self, event: dict[str, Any]) -> list[FakeConnection]:
+        """Send ``event`` where the coordinator would."""
+        ...
+
+    async def wait_connected(self, timeout: float | None = ...) -> FakeConnection:
+        """Wait for an authenticated connection."""
+        ...
+
+    async def wait_watched(self, cid: str, timeout: float | None = ...) -> FakeConnection:
+        """Wait for a connection watching ``cid``."""
+        ...
+
+    def create_call(self, call: dict[str, Any], members: Sequence[dict[str, Any]] = ...) -> str:
+        """Make ``call`` exist."""
+        ...
 
 
 class Stage:
     """What a scenario acts on: the fake's connected clients, at a pace.
 
     Args:
-        fake: the coordinator playing the scenario.
+        fake: the coordinator playing the scenario (a :class:`Venue`).
         speed: how many times faster than written the pauses run (``2.0``: half as long).
     """
 
-    def __init__(self, fake: FakeCoordinator, speed: float = 1.0) -> None:
+    def __init__(self, fake: Venue, speed: float = 1.0) -> None:
         if not speed > 0:
             raise ValueError(f"speed must be positive, got {speed!r}")
         self.fake = fake
@@ -84,10 +111,10 @@ async def call_lifecycle(stage: Stage) -> None:
 
     The call ``default:lifecycle-demo`` exists from the start (Alice is its host; Bob and
     Carol are members); the scenario waits until a client watches it. Alice then announces
-    and rings it; Bob accepts; the session starts; the three join; reactions and a custom
-    event flow; the network drops once, and the scenario waits until a client has
-    reconnected *and watches the call again*; the participants leave; the session and the
-    call end.
+    it; Carol rings Alice and Bob; Bob accepts; the session starts; the three join;
+    reactions and a custom event flow; the network drops once, and the scenario waits until
+    a client has reconnected *and watches the call again*; the participants leave; the
+    session and the call end.
     """
     cid = "default:lifecycle-demo"
     session = "lifecycle-session-1"
@@ -104,7 +131,9 @@ async def call_lifecycle(stage: Stage) -> None:
     await stage.pause(0.5)
     await stage.emit(payloads.call_created(call, members=members))
     await stage.pause(0.8)
-    await stage.emit(payloads.call_ring(call, caller=alice, members=members[1:]))
+    # Carol rings the others: a caller never gets its own call.ring, and clients of the
+    # demo are usually Alice.
+    await stage.emit(payloads.call_ring(call, caller=carol, members=members[:2]))
     await stage.pause(1.0)
     await stage.emit(payloads.call_accepted(call, by=bob))
     await stage.pause(0.8)
