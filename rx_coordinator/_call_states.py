@@ -13,8 +13,10 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
+
 from ._hub import StateHub
-from .call_state import CallState, from_response, reduce
+from .call_state import CallState, Source, from_response, reduce
 from .events import Event
 
 __all__ = ["CallStates"]
@@ -47,10 +49,16 @@ class CallStates:
 
     def stream(self, cid: str) -> _Call:
         """The stream of ``cid``, made at the first ask."""
+        # Ended streams are dropped from the registry, so this one is live.
         call = self._by_cid.get(cid)
         if call is None:
             call = self._by_cid[cid] = _Call(self._logger)
         return call
+
+    def needs_answer(self, cid: str) -> bool:
+        """Whether ``cid`` has no snapshot yet and no request that will give one."""
+        call = self._by_cid.get(cid)
+        return call is not None and call.value is None and call.held is None
 
     def requesting(self, cids: Any) -> None:
         """Requests for ``cids`` are in flight: hold their events until the answers."""
@@ -65,13 +73,17 @@ class CallStates:
         if call is None:
             return
         held, call.held = call.held or [], None
+        # A re-watch that gives a call its very first snapshot is its answer, not a resync.
+        source: Source = "resync" if resync and call.value is not None else "answer"
         try:
-            state = from_response(answer, source="resync" if resync else "answer")
+            state = from_response(answer, source=source)
         except Exception as error:  # an answer that does not fit the spec: keep the last
             self._logger.warning("the answer for %s is not a call's state: %s", cid, error)
             return
         for event in held:
             state = reduce(state, event)
+        if state.source != source:  # what the subscriber learns is still the answer
+            state = msgspec.structs.replace(state, source=source)
         call.on_next(state)
 
     def refused(self, cid: str, error: Exception) -> None:

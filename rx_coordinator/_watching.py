@@ -1,4 +1,9 @@
-"""Watched calls: the set the client keeps, and watching them on a connection over REST."""
+"""Watched calls: the set the client keeps, and watching them on a connection over REST.
+
+Every answer is handed to the client's call states (when it keeps any): the answer of a
+first watch gives a call's first snapshot, the answer of a re-watch after a reconnect
+replaces it.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +12,26 @@ import importlib
 import logging
 from collections.abc import Callable
 
-from .errors import ConnectionLost
-from .rest import RestClient, is_permanent
+from ._call_states import CallStates
+from .errors import ConnectionLost, StreamAPIError
+from .rest import RestClient
 
 __all__ = ["Watching"]
+
+NO_SUCH_CALL = 16
+"""Stream's error code for a call that does not exist."""
 
 
 class Watching:
     """The calls a client watches (``"type:id"``, in the order they were added).
 
     Watching is tied to a connection: :meth:`rewatch` watches every call again on a new
-    one. The REST client is made at the first request, so a client that never watches
-    never imports ``httpx``.
+    one, with one ``QueryCalls`` request per page of calls, as Stream's own SDK does. The
+    REST client is made at the first request, so a client that never watches never
+    imports ``httpx``.
     """
 
-    __slots__ = ("_api_key", "_base", "_logger", "_rest", "_token", "cids")
+    __slots__ = ("_api_key", "_base", "_logger", "_rest", "_token", "cids", "states")
 
     def __init__(
         self, base: str, api_key: str, token: Callable[[], str], logger: logging.Logger
@@ -32,6 +42,7 @@ class Watching:
         self._logger = logger
         self._rest: RestClient | None = None
         self.cids: dict[str, None] = {}  # an insertion-ordered set
+        self.states: CallStates | None = None  # made at the first call_state()
 
     async def rest(self) -> RestClient:
         """The REST client, made (and ``httpx`` imported, in a thread) at the first call."""
@@ -51,43 +62,52 @@ class Watching:
         """
         added = cid not in self.cids
         self.cids[cid] = None
+        states = self.states
+        if states is not None:
+            states.requesting((cid,))
         rest = await self.rest()
         try:
-            await rest.get_call(cid, connection_id)
-        except Exception:
+            answer = await rest.get_call(cid, connection_id)
+        except Exception as error:
             if current() == connection_id:
                 if added:
                     self.cids.pop(cid, None)
+                    if states is not None:
+                        states.refused(cid, error)
                 raise
+            return  # the connection changed meanwhile: its re-watch answers
+        if states is not None:
+            states.answered(cid, answer, resync=False)
         self._logger.info("watching %s", cid)
 
     async def rewatch(self, connection_id: str) -> None:
         """Watch every listed call on ``connection_id``, those added meanwhile included.
 
-        A call the API refuses for good (404, 403, ...) is unlisted with a WARNING; any
-        other failure raises :class:`ConnectionLost`, so the connection is retried.
+        ``QueryCalls`` with ``watch``, a page at a time. A call missing from the answer
+        (it no longer exists) is unlisted with a WARNING; a failed request raises
+        :class:`ConnectionLost`, so the connection is retried with the backoff.
         """
         rest = await self.rest()
         done: set[str] = set()
         while pending := [cid for cid in self.cids if cid not in done]:
-            results = await asyncio.gather(
-                *(rest.get_call(cid, connection_id) for cid in pending),
-                return_exceptions=True,
-            )
-            failures: list[BaseException] = []
-            for cid, result in zip(pending, results, strict=True):
-                done.add(cid)
-                if not isinstance(result, BaseException):
-                    continue
-                if is_permanent(result):
+            done.update(pending)
+            states = self.states
+            if states is not None:
+                states.requesting(pending)
+            try:
+                found = await rest.query_calls(pending, connection_id)
+            except Exception as error:
+                raise ConnectionLost(f"re-watching the calls failed: {error}") from error
+            for cid in pending:
+                answer = found.get(cid)
+                if answer is None:
                     self.cids.pop(cid, None)
-                    self._logger.warning("no longer watching %s: %s", cid, result)
-                else:
-                    failures.append(result)
-            if failures:
-                raise ConnectionLost(
-                    f"re-watching {len(failures)} of {len(pending)} calls failed: {failures[0]}"
-                ) from failures[0]
+                    self._logger.warning("no longer watching %s: the call does not exist", cid)
+                    if states is not None:
+                        gone = StreamAPIError(404, NO_SUCH_CALL, f"call {cid} does not exist")
+                        states.refused(cid, gone)
+                elif states is not None:
+                    states.answered(cid, answer, resync=True)
         self._logger.info("watching %d calls on the new connection", len(done))
 
     async def aclose(self) -> None:

@@ -8,15 +8,17 @@ The client's lifecycle (connect, disconnect, the state) around the pipeline of
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, cast, overload
 
 from reactivex import Observable, abc
 
 from . import protocol
+from ._call_states import CallStates
 from ._handlers import EventHandler, Handlers
 from ._hub import Hub, StateHub
 from ._listen import EventStream
@@ -26,6 +28,7 @@ from ._pipeline import coordinator_events
 from ._redact import for_logger
 from ._tasks import TaskSet
 from ._watching import Watching
+from .call_state import CallState
 from .errors import (
     ConnectionLost,
     StreamWSAuthError,
@@ -288,6 +291,7 @@ class StreamAPIWS:
             )
         self._connection_id = None
         # The streams end before anything is awaited: a handler may be waiting on them.
+        self._end_call_states(None)
         if not self._hub.is_stopped:
             self._hub.on_completed()
         if self._state.value is not ConnectionState.DISCONNECTED:
@@ -371,14 +375,7 @@ class StreamAPIWS:
         current = self._state.value
         if current in (ConnectionState.DISCONNECTED, ConnectionState.FAILED):
             raise RuntimeError(f"watch() called while {current.value}; connect() first")
-        watching = self._watching
-        if watching is None:
-            watching = self._watching = Watching(
-                self._options.rest_base,
-                self._options.api_key,
-                self._current_token,
-                self._logger,
-            )
+        watching = self._watching_made()
         connection_id = self._connection_id
         if current is not ConnectionState.CONNECTED or connection_id is None:
             watching.cids[cid] = None  # watched when the connection is made
@@ -393,8 +390,67 @@ class StreamAPIWS:
         connection until it ends. Unwatching a call that is not watched does nothing.
         """
         cid = protocol.call_cid(call, call_id)
-        if self._watching is not None:
-            self._watching.cids.pop(cid, None)
+        watching = self._watching
+        if watching is not None:
+            watching.cids.pop(cid, None)
+            if watching.states is not None:
+                watching.states.forget(cid)
+
+    def call_state(self, call: str, call_id: str | None = None) -> Observable[CallState]:
+        """The state of a call, as it changes: ``call_state("default", "abc")`` or
+        ``call_state("default:abc")``.
+
+        An Observable of :class:`~rx_coordinator.call_state.CallState` snapshots, the same
+        one for every call of this method with the same call, that replays the latest
+        snapshot to each new subscriber. The call is watched (as with :meth:`watch`) if it
+        is not yet; the first snapshot comes from the watch request's answer
+        (``source="answer"``), then one for each event that changes the call
+        (``source="event"``; events that change nothing give none), and after every
+        reconnect one from the re-watch answer (``source="resync"``), which shows what
+        happened while the socket was down. Events that arrive while a request is in
+        flight are applied on top of its answer.
+
+        The stream fails with :class:`~rx_coordinator.errors.StreamAPIError` when the call
+        cannot be watched (404: no such call, or no longer), with the client's error when
+        the client fails, and completes on :meth:`unwatch` and :meth:`disconnect`.
+
+        Raises:
+            ValueError: a malformed call type or id.
+            RuntimeError: the client is disconnected or failed: :meth:`connect` first.
+        """
+        cid = protocol.call_cid(call, call_id)
+        current = self._state.value
+        if current in (ConnectionState.DISCONNECTED, ConnectionState.FAILED):
+            raise RuntimeError(f"call_state() called while {current.value}; connect() first")
+        watching = self._watching_made()
+        states = watching.states
+        if states is None:
+            states = watching.states = CallStates(self._logger)
+        stream = states.stream(cid)
+        connection_id = self._connection_id
+        if current is not ConnectionState.CONNECTED or connection_id is None:
+            watching.cids[cid] = None  # the (re-)watch of the coming connection answers
+        elif states.needs_answer(cid):
+            self._tasks.spawn(self._first_answer(cid, connection_id), "rx_coordinator.watch")
+        return cast("Observable[CallState]", stream)
+
+    async def _first_answer(self, cid: str, connection_id: str) -> None:
+        # Its error went to the call's stream (refused); the caller of call_state() has no
+        # other place to hear of it.
+        watching = self._watching_made()
+        with contextlib.suppress(Exception):
+            await watching.watch(cid, connection_id, self._live_connection_id)
+
+    def _watching_made(self) -> Watching:
+        watching = self._watching
+        if watching is None:
+            watching = self._watching = Watching(
+                self._options.rest_base,
+                self._options.api_key,
+                self._current_token,
+                self._logger,
+            )
+        return watching
 
     @overload
     def listen(self, *, maxsize: int = ...) -> EventStream[Event]: ...
@@ -488,10 +544,17 @@ class StreamAPIWS:
         else:
             self._logger.info("connection failed: %s", error)
         self._set_state(ConnectionState.FAILED)
+        self._end_call_states(error)
         first = self._first
         if first is not None and not first.done():
             first.set_exception(error)
         self._hub.on_error(error)
+
+    def _end_call_states(self, error: Exception | None) -> None:
+        watching = self._watching
+        if watching is not None and watching.states is not None:
+            states, watching.states = watching.states, None
+            states.end(error)
 
     def _set_state(self, state: ConnectionState) -> None:
         if self._state.value is not state:
@@ -510,6 +573,9 @@ class _Hooks(abc.ObserverBase[Event]):
         """Each event, to the hub (``events``), then to the ``on()`` handlers."""
         client = self._client
         client._hub.on_next(value)
+        watching = client._watching
+        if watching is not None and watching.states is not None:
+            watching.states.apply(value)
         handlers = client._handlers
         if handlers is not None:
             handlers.dispatch(value)

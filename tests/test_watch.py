@@ -93,7 +93,7 @@ async def test_a_failed_rewatch_is_retried_with_the_backoff(connected, fake, cap
     assert len(fake.connections) == 3  # the re-watch of the second failed: reconnected
     assert fake.connections[1].closed
     assert last is fake.connections[2]
-    assert "re-watching 1 of 1 calls failed: HTTP 503" in caplog.text
+    assert "re-watching the calls failed: HTTP 503" in caplog.text
     await eventually(lambda: c.states.items[-1] is S.CONNECTED)
     assert c.events.error is None
 
@@ -209,3 +209,20 @@ def test_the_rest_origin_follows_the_websocket_uri():
     assert call_cid("default", "abc") == call_cid("default:abc") == "default:abc"
     with pytest.raises(ValueError, match="rest_uri"):
         StreamAPIWS("key", TOKEN, "alice", rest_uri="ftp://example.com")
+
+
+async def test_the_rewatch_is_one_query_calls_request_as_stream_s_sdk_makes(connected, fake):
+    make_calls(fake)
+    c = await connected()
+    await c.client.watch(STANDUP)
+    await c.client.watch(OTHER)
+    before = len(fake.rest_requests)
+    await c.conn.drop()
+    await fake.wait_watched(OTHER)
+    await eventually(lambda: c.states.items[-1] is S.CONNECTED)
+    (rewatch,) = fake.rest_requests[before:]
+    assert (rewatch.method, rewatch.path) == ("POST", "/api/v2/video/calls")
+    assert rewatch.body is not None
+    assert rewatch.body["watch"] is True
+    assert rewatch.body["filter_conditions"] == {"cid": {"$in": [STANDUP, OTHER]}}
+    assert rewatch.query["connection_id"] == c.client.connection_id

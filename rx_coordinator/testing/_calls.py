@@ -132,6 +132,54 @@ class CallBook:
             session["ended_at"] = at
         return call
 
+    def apply(self, event: Payload) -> None:
+        """Keep the call up to date with an event about it, as the coordinator's own state
+        is: an answer after the event (a re-watch after a reconnect) shows what it did."""
+        cid = event.get("call_cid")
+        if not isinstance(cid, str) or cid not in self.calls:
+            return
+        kind = event.get("type")
+        call = event.get("call")
+        if isinstance(call, dict) and call.get("cid") == cid:
+            kept = self.calls[cid].get("session")
+            self.calls[cid] = dict(call)
+            if not call.get("session") and kept:
+                self.calls[cid]["session"] = kept
+        listed = event.get("members")
+        if kind == "call.member_removed" and isinstance(listed, list):
+            gone = {m for m in listed if isinstance(m, str)}
+            self.members[cid] = [m for m in self.members.get(cid, []) if m["user_id"] not in gone]
+        elif isinstance(listed, list):
+            current = {m["user_id"]: m for m in self.members.setdefault(cid, [])}
+            for member in listed:
+                if isinstance(member, dict) and isinstance(member.get("user_id"), str):
+                    current[member["user_id"]] = member
+            self.members[cid] = list(current.values())
+        joined = event.get("participant")
+        if kind == "call.session_participant_joined" and isinstance(joined, dict):
+            stored = self.calls[cid]
+            session = stored.get("session")
+            if not isinstance(session, dict) or session.get("ended_at"):
+                session_id = str(event.get("session_id") or uuid.uuid4())
+                session = stored["session"] = payloads.call_session(session_id)
+                stored["current_session_id"] = session_id
+            others = [
+                p
+                for p in session["participants"]
+                if p.get("user_session_id") != joined.get("user_session_id")
+            ]
+            session["participants"] = [*others, joined]
+        elif kind == "call.session_participant_left" and isinstance(joined, dict):
+            session = self.calls[cid].get("session")
+            if isinstance(session, dict):
+                session["participants"] = [
+                    p
+                    for p in session.get("participants", [])
+                    if p.get("user_session_id") != joined.get("user_session_id")
+                ]
+        if kind == "call.ended" and not self.calls[cid].get("ended_at"):
+            self.end(cid)
+
     def state(self, cid: str, user_id: str | None) -> Payload:
         """The call as ``user_id`` sees it: a ``CallStateResponseFields``."""
         members = self.members.get(cid, [])
