@@ -1,6 +1,6 @@
 """The ReactiveX operators the client is built from, public for users' own pipelines.
 
-:class:`~rx_coordinator.StreamAPIWS` is these, composed (see ``rx_coordinator.pipeline``)::
+:class:`~rx_coordinator.StreamAPIWS` is these, composed (see ``rx_coordinator._pipeline``)::
 
     socket = websocket(url, hello)              # cold: subscribe = open + auth, dispose = close
     socket.pipe(
