@@ -1,6 +1,6 @@
-"""The classes every event builds on: :class:`Event`, :class:`TypedEvent`, :class:`GenericEvent`.
+"""The classes every event builds on: ``Event``, ``TypedEvent``, ``GenericEvent``.
 
-The generated module (``_models.py``) subclasses :class:`Model` and :class:`TypedEvent`.
+The generated module (``_models.py``) subclasses ``Model`` and ``TypedEvent``.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ _PREVIEW = 120
 class Event:
     """What every event is: it has ``.type`` (the wire ``type`` string) and ``to_dict()``.
 
-    An event is either a :class:`TypedEvent` (one class per type in Stream's spec, with
-    typed attributes) or a :class:`GenericEvent` (a type the spec does not know, or a frame
+    An event is either a ``TypedEvent`` (one class per type in Stream's spec, with
+    typed attributes) or a ``GenericEvent`` (a type the spec does not know, or a frame
     that does not fit its class), so ``isinstance(event, Event)`` holds for both.
     """
 
@@ -60,7 +60,7 @@ class TypedEvent(Model, Event, tag_field="type", frozen=True):
     """Base of the 68 event classes generated from Stream's spec.
 
     ``type`` is a class attribute (``CallCreatedEvent.type == "call.created"``); it is
-    also the ``"type"`` key of :meth:`to_dict`. ``rx_coordinator.events.EVENT_TYPES``
+    also the ``"type"`` key of ``to_dict``. ``rx_coordinator.events.EVENT_TYPES``
     maps every wire type to its class.
     """
 

@@ -13,7 +13,7 @@ from .events import Event
 __all__ = ["EventHandler", "Handlers", "is_fatal"]
 
 EventHandler = Callable[[Event], Awaitable[None] | None]
-"""A handler for :meth:`StreamAPIWS.on`: a function or a coroutine function of one event."""
+"""A handler for ``StreamAPIWS.on``: a function or a coroutine function of one event."""
 
 
 def is_fatal(error: BaseException) -> bool:

@@ -178,7 +178,7 @@ class Hub(Observable[_T], abc.ObserverBase[_T]):
 
 
 class StateHub(Hub[_T]):
-    """A :class:`Hub` with a current value, given first to each new subscriber.
+    """A ``Hub`` with a current value, given first to each new subscriber.
 
     Like reactivex's ``BehaviorSubject``, without its locks.
     """

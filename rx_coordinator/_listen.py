@@ -20,12 +20,12 @@ _T = TypeVar("_T")
 class EventStream(Generic[_T]):
     """Events to ``async for`` over, buffered up to ``maxsize`` while the consumer works.
 
-    It subscribes when made, so nothing between :meth:`StreamAPIWS.listen` and the first
+    It subscribes when made, so nothing between ``StreamAPIWS.listen`` and the first
     ``await`` is missed. When the consumer falls more than ``maxsize`` events behind, the
     stream stops buffering and, once the consumer has taken the buffered events, raises
-    :class:`StreamWSOverflowError`: nothing is skipped without the consumer knowing where.
-    The iteration ends when the client's stream completes (:meth:`disconnect`), and raises
-    its error when it fails. Use it as an async context manager, or call :meth:`aclose`,
+    ``StreamWSOverflowError``: nothing is skipped without the consumer knowing where.
+    The iteration ends when the client's stream completes (``disconnect``), and raises
+    its error when it fails. Use it as an async context manager, or call ``aclose``,
     to unsubscribe early.
     """
 

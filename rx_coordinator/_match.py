@@ -23,11 +23,11 @@ def matcher(selectors: tuple[Selector, ...]) -> Callable[[Event], bool]:
     """A predicate true for events matching any of ``selectors``.
 
     A string matches the wire ``type`` of any event, typed or generic; a glob is matched
-    with :func:`fnmatch.fnmatchcase`; a class matches its instances (and its subclasses').
+    with ``fnmatch.fnmatchcase``; a class matches its instances (and its subclasses').
 
     Raises:
         ValueError: no selector, or an empty string.
-        TypeError: a selector that is neither a string nor an :class:`Event` class.
+        TypeError: a selector that is neither a string nor an ``Event`` class.
     """
     if not selectors:
         raise ValueError("give at least one selector: a type, a glob or an event class")

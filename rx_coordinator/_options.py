@@ -1,6 +1,6 @@
-"""The options of :class:`~rx_coordinator.client.StreamAPIWS`, checked once, then frozen.
+"""The options of ``StreamAPIWS``, checked once, then frozen.
 
-:class:`Options` takes the client's arguments, with the same signature, and refuses bad
+``Options`` takes the client's arguments, with the same signature, and refuses bad
 ones with the client's messages. No message ever shows a value that may be a secret: a
 token, or something passed where a token or a callable was expected (a token given as
 ``token_provider=`` by mistake). Such values are described by their type only.

@@ -31,8 +31,8 @@ __all__ = ["Hooks", "coordinator_events", "health_check", "user_id_of"]
 class Hooks(Protocol):
     """What the stream asks of the client, and tells it: one object, for every stage.
 
-    It is a :class:`~rx_coordinator.operators.Readiness` for :func:`when_ready` and a
-    :class:`~rx_coordinator.operators.RetryPolicy` for :func:`exponential_backoff`.
+    It is a ``Readiness`` for ``when_ready`` and a
+    ``RetryPolicy`` for ``exponential_backoff``.
     """
 
     def auth_frame(self) -> str:

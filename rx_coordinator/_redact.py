@@ -27,7 +27,7 @@ class RedactingLogger(logging.LoggerAdapter[logging.Logger]):
     """Wraps a logger; redacts auth frames, secret headers and ``token()`` from every argument.
 
     Without ``token``, any frame with a ``"token"`` key is still redacted, which is where the
-    client's token travels: one such logger serves every client (see :func:`for_logger`).
+    client's token travels: one such logger serves every client (see ``for_logger``).
     """
 
     def __init__(self, logger: logging.Logger, token: Callable[[], str] | None = None) -> None:

@@ -2,7 +2,7 @@
 
 The token travels in the first frame after the handshake, so a followed redirect decides
 where it goes. ``websockets`` follows redirects to any origin (it strips only HTTP
-credentials, and the token is not one); :class:`SameOriginConnect` refuses every redirect
+credentials, and the token is not one); ``SameOriginConnect`` refuses every redirect
 that leaves the origin of the URI the client was given, and every TLS downgrade.
 """
 
@@ -63,12 +63,12 @@ class SameOriginConnect(connect):
     """``websockets.asyncio.client.connect`` that follows same-origin redirects only.
 
     Used as ``connect`` is (``ws = await SameOriginConnect(url, **options)``). A refused
-    redirect raises :class:`~rx_coordinator.errors.StreamWSConnectionError`, chained to
+    redirect raises ``StreamWSConnectionError``, chained to
     ``websockets``' ``InvalidStatus`` for the redirect.
     """
 
     def process_redirect(self, exc: Exception) -> Exception | str:
-        """Refuse a redirect that :func:`same_origin_redirect` refuses; else as ``websockets``."""
+        """Refuse a redirect that ``same_origin_redirect`` refuses; else as ``websockets``."""
         if (
             isinstance(exc, InvalidStatus)
             and exc.response.status_code in REDIRECT_STATUSES

@@ -1,7 +1,7 @@
-"""What each call event of Stream's spec does to a :class:`CallState`: one handler per type.
+"""What each call event of Stream's spec does to a ``CallState``: one handler per type.
 
-:data:`HANDLERS` maps every wire type that changes a call's state to its handler;
-:data:`NO_STATE_CHANGE` names every other call event of the spec, with the reason.
+``HANDLERS`` maps every wire type that changes a call's state to its handler;
+``NO_STATE_CHANGE`` names every other call event of the spec, with the reason.
 ``tests/test_call_state.py`` checks that the two together are exactly the spec's events
 carrying a ``call_cid``. A handler returns ``state`` itself when the event changes nothing.
 """
@@ -109,7 +109,7 @@ def call_and_members(state: CallState, event: WithMembers) -> CallState:
 
 
 def call_ended(state: CallState, event: CallEndedEvent) -> CallState:
-    """As :func:`call_and_members`; a call without ``ended_at`` ended at the event's time."""
+    """As ``call_and_members``; a call without ``ended_at`` ended at the event's time."""
     ended = event.call
     if ended.ended_at is None:
         ended = replace(ended, ended_at=event.created_at)

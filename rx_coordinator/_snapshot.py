@@ -1,6 +1,6 @@
-"""The call state snapshot (:class:`CallState`) and the few ways to make a new one.
+"""The call state snapshot (``CallState``) and the few ways to make a new one.
 
-Every change goes through :func:`snapshot` (a whole new call, from an answer) or the
+Every change goes through ``snapshot`` (a whole new call, from an answer) or the
 ``with_*`` helpers (one part of the call), so the derived mappings never disagree with
 the call they come from. Each helper copies only what changed and returns ``state``
 itself when nothing did.
@@ -40,8 +40,8 @@ _NO_TIMES: Final[Mapping[str, datetime]] = MappingProxyType({})
 class CallState(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One call's state at one moment: immutable, typed, and cheap to derive from.
 
-    Built from a REST answer by :func:`rx_coordinator.call_state.from_response`, then
-    advanced event by event by :func:`rx_coordinator.call_state.reduce`, which gives a
+    Built from a REST answer by ``rx_coordinator.call_state.from_response``, then
+    advanced event by event by ``rx_coordinator.call_state.reduce``, which gives a
     new snapshot sharing every unchanged part with the old one.
 
     Attributes:

@@ -12,7 +12,7 @@ __all__ = ["TaskSet"]
 
 
 class TaskSet:
-    """Tracks the tasks it spawns; :meth:`join` waits for them to end.
+    """Tracks the tasks it spawns; ``join`` waits for them to end.
 
     A list, and the set itself as each task's done callback: a client holds one all its
     life, and a set or a bound method per task would each cost more than the tasks' count

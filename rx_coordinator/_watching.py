@@ -25,7 +25,7 @@ NO_SUCH_CALL = 16
 class Watching:
     """The calls a client watches (``"type:id"``, in the order they were added).
 
-    Watching is tied to a connection: :meth:`rewatch` watches every call again on a new
+    Watching is tied to a connection: ``rewatch`` watches every call again on a new
     one, with one ``QueryCalls`` request per page of calls, as Stream's own SDK does. The
     REST client is made at the first request, so a client that never watches never
     imports ``httpx``.
@@ -85,7 +85,7 @@ class Watching:
 
         ``QueryCalls`` with ``watch``, a page at a time. A call missing from the answer
         (it no longer exists) is unlisted with a WARNING; a failed request raises
-        :class:`ConnectionLost`, so the connection is retried with the backoff.
+        ``ConnectionLost``, so the connection is retried with the backoff.
         """
         rest = await self.rest()
         done: set[str] = set()

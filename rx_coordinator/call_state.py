@@ -1,4 +1,4 @@
-"""A call's state folded from its events: :class:`CallState`, :func:`from_response`, :func:`reduce`.
+"""A call's state folded from its events: ``CallState``, ``from_response``, ``reduce``.
 
 The state of a call is what a UI shows: the call (settings, flags, creator), its members,
 who is in its session, who accepted, rejected or missed the ring, whether it has ended.
@@ -13,8 +13,8 @@ After a reconnect, events sent while the socket was down are lost: the answer of
 re-watch replaces the state (``from_response(answer, source="resync")``).
 
 Snapshots are immutable and share what did not change with the previous one, so keeping
-every snapshot (a timeline) costs only what changed. :data:`HANDLERS` and
-:data:`NO_STATE_CHANGE` list, between them, every call event of Stream's spec.
+every snapshot (a timeline) costs only what changed. ``HANDLERS`` and
+``NO_STATE_CHANGE`` list, between them, every call event of Stream's spec.
 """
 
 from __future__ import annotations
@@ -91,10 +91,10 @@ def reduce(state: CallState, event: Event) -> CallState:
     """The state after ``event``: a new snapshot (``source="event"``), or ``state`` itself.
 
     ``state`` itself (the same object) comes back when the event changes nothing: an event
-    of another call, a type in :data:`NO_STATE_CHANGE`, a type that is not a call event
-    (``health.check``, ``user.updated``...), a :class:`~rx_coordinator.events.GenericEvent`
+    of another call, a type in ``NO_STATE_CHANGE``, a type that is not a call event
+    (``health.check``, ``user.updated``...), a ``GenericEvent``
     (it has no typed fields; the next resync corrects what it carried), or an event that
-    repeats what the state already says. Otherwise the handler of :data:`HANDLERS` for its
+    repeats what the state already says. Otherwise the handler of ``HANDLERS`` for its
     type applies it, copying only the parts it changes. Pure: nothing else is touched.
     """
     handler = HANDLERS.get(event.type)

@@ -1,7 +1,7 @@
 """``StreamAPIWS``: the coordinator connection as a hot Observable of events.
 
 The client's lifecycle (connect, disconnect, the state) around the pipeline of
-:mod:`rx_coordinator._pipeline`, whose events it publishes to a hub (``events``), to its
+``rx_coordinator._pipeline``, whose events it publishes to a hub (``events``), to its
 ``on()`` handlers and to ``listen()``.
 """
 
@@ -94,11 +94,11 @@ class StreamAPIWS:
             (measured with ``websockets``' settings), three times what the client takes
             otherwise. ``False`` saves that memory at the cost of bandwidth: for services
             holding many connections on a fast network.
-        shutdown_timeout: how long :meth:`disconnect` waits for running coroutine
+        shutdown_timeout: how long ``disconnect`` waits for running coroutine
             handlers, in seconds, before it cancels them (logged at WARNING).
         logger: where records go; by default ``logging.getLogger("rx_coordinator.client")``.
         scheduler: the reactivex scheduler for every timer; by default a
-            :class:`~rx_coordinator.scheduling.LoopScheduler` on the running loop.
+            ``LoopScheduler`` on the running loop.
 
     Raises:
         ValueError: for an empty ``api_key``, ``token`` or ``user_id``, neither a ``token``
@@ -194,17 +194,17 @@ class StreamAPIWS:
         """Every event of the current session, hot and shared by all subscribers.
 
         One socket however many subscribers. It begins with the ``connection.ok`` of
-        :meth:`connect`, carries on across reconnects, completes on :meth:`disconnect`,
-        and fails with :class:`StreamWSMaxRetriesExceeded`, :class:`StreamWSAuthError` or
-        :class:`StreamWSConnectionError` when the client gives up. A subscriber that raises
-        is logged and isolated. A new :meth:`connect` after the end begins a new stream:
+        ``connect``, carries on across reconnects, completes on ``disconnect``,
+        and fails with ``StreamWSMaxRetriesExceeded``, ``StreamWSAuthError`` or
+        ``StreamWSConnectionError`` when the client gives up. A subscriber that raises
+        is logged and isolated. A new ``connect`` after the end begins a new stream:
         subscribe again.
         """
         return self._hub
 
     @property
     def state(self) -> Observable[ConnectionState]:
-        """The :class:`ConnectionState`, replaying the current value to each new subscriber."""
+        """The ``ConnectionState``, replaying the current value to each new subscriber."""
         return self._state
 
     @property
@@ -215,15 +215,15 @@ class StreamAPIWS:
     async def connect(self) -> Connected:
         """Open the connection and wait for ``connection.ok``, which is returned.
 
-        The event is a :class:`~rx_coordinator.events.ConnectedEvent` (``.connection_id``,
-        ``.me``), or a :class:`~rx_coordinator.events.GenericEvent` if the server's frame
-        does not fit Stream's spec (Stream's service always fits; :attr:`connection_id` is
+        The event is a ``ConnectedEvent`` (``.connection_id``,
+        ``.me``), or a ``GenericEvent`` if the server's frame
+        does not fit Stream's spec (Stream's service always fits; ``connection_id`` is
         set either way). The first connection is never retried: the caller learns at once.
 
         Raises:
             StreamWSAuthError: the coordinator answered ``connection.error``.
             StreamWSConnectionError: the socket could not open, no ``connection.ok`` came
-                within ``healthcheck_timeout``, or :meth:`disconnect` was called meanwhile.
+                within ``healthcheck_timeout``, or ``disconnect`` was called meanwhile.
             StreamWSTokenProviderError: the ``token_provider`` failed to give a token.
             RuntimeError: the client is already connecting or connected.
         """
@@ -272,13 +272,13 @@ class StreamAPIWS:
         return connected
 
     async def disconnect(self) -> None:
-        """Close the connection for good and complete :attr:`events`.
+        """Close the connection for good and complete ``events``.
 
         Stops the heartbeat, cancels a pending reconnect at once (also mid-backoff),
-        closes the socket with 1000 ``"client disconnect"``, completes :attr:`events` and
+        closes the socket with 1000 ``"client disconnect"``, completes ``events`` and
         sets ``DISCONNECTED``; then waits for the tasks the client started: the socket's
         closing, and coroutine handlers for up to ``shutdown_timeout`` seconds, after
-        which they are cancelled. Safe to call twice, before :meth:`connect`, or from a
+        which they are cancelled. Safe to call twice, before ``connect``, or from a
         handler (it never waits for the task that called it).
         """
         subscription, self._subscription = self._subscription, None
@@ -333,7 +333,7 @@ class StreamAPIWS:
         """Call ``handler`` for every event of ``event_type``; usable as a decorator.
 
         Plain functions are called in the event's turn; coroutine functions are scheduled
-        as tasks (awaited by :meth:`disconnect`, up to ``shutdown_timeout``). Whatever a
+        as tasks (awaited by ``disconnect``, up to ``shutdown_timeout``). Whatever a
         handler raises is logged with its traceback and never propagates. Handlers stay
         registered across reconnects and new sessions.
         """
@@ -362,14 +362,14 @@ class StreamAPIWS:
         after each reconnect, before the state turns ``CONNECTED``. When connected, the
         call is watched at once (``GetCall`` with this ``connection_id``) and its errors
         are raised here; while connecting or reconnecting, it is watched as soon as the
-        connection is made. Watched calls stay watched across :meth:`disconnect` and a new
-        :meth:`connect`.
+        connection is made. Watched calls stay watched across ``disconnect`` and a new
+        ``connect``.
 
         Raises:
             ValueError: a malformed call type or id.
             StreamAPIError: the API refused (404: no such call).
             StreamWSConnectionError: the REST API could not be reached.
-            RuntimeError: the client is disconnected or failed: :meth:`connect` first.
+            RuntimeError: the client is disconnected or failed: ``connect`` first.
         """
         cid = protocol.call_cid(call, call_id)
         current = self._state.value
@@ -400,9 +400,9 @@ class StreamAPIWS:
         """The state of a call, as it changes: ``call_state("default", "abc")`` or
         ``call_state("default:abc")``.
 
-        An Observable of :class:`~rx_coordinator.call_state.CallState` snapshots, the same
+        An Observable of ``CallState`` snapshots, the same
         one for every call of this method with the same call, that replays the latest
-        snapshot to each new subscriber. The call is watched (as with :meth:`watch`) if it
+        snapshot to each new subscriber. The call is watched (as with ``watch``) if it
         is not yet; the first snapshot comes from the watch request's answer
         (``source="answer"``), then one for each event that changes the call
         (``source="event"``; events that change nothing give none), and after every
@@ -410,13 +410,13 @@ class StreamAPIWS:
         happened while the socket was down. Events that arrive while a request is in
         flight are applied on top of its answer.
 
-        The stream fails with :class:`~rx_coordinator.errors.StreamAPIError` when the call
+        The stream fails with ``StreamAPIError`` when the call
         cannot be watched (404: no such call, or no longer), with the client's error when
-        the client fails, and completes on :meth:`unwatch` and :meth:`disconnect`.
+        the client fails, and completes on ``unwatch`` and ``disconnect``.
 
         Raises:
             ValueError: a malformed call type or id.
-            RuntimeError: the client is disconnected or failed: :meth:`connect` first.
+            RuntimeError: the client is disconnected or failed: ``connect`` first.
         """
         cid = protocol.call_cid(call, call_id)
         current = self._state.value
@@ -467,12 +467,12 @@ class StreamAPIWS:
     def listen(self, *selectors: Selector, maxsize: int = ...) -> EventStream[Event]: ...
 
     def listen(self, *selectors: Selector, maxsize: int = 1000) -> EventStream[Any]:
-        """The events (those matching ``selectors``, as in :func:`of_type`), to ``async for``.
+        """The events (those matching ``selectors``, as in ``of_type``), to ``async for``.
 
-        The safe path for slow consumers: a subscriber of :attr:`events` runs in the
+        The safe path for slow consumers: a subscriber of ``events`` runs in the
         socket's turn, so one that blocks stalls the loop, heartbeat included. Here events
         wait in a buffer of ``maxsize``; a consumer that falls further behind gets
-        :class:`~rx_coordinator.errors.StreamWSOverflowError` after the kept events, never
+        ``StreamWSOverflowError`` after the kept events, never
         a silent gap and never unbounded memory::
 
             async with client.listen("call.session_*") as stream:
@@ -480,7 +480,7 @@ class StreamAPIWS:
                     await store(event)
 
         Listening starts at once (before the first ``await``); the iteration ends when
-        :attr:`events` completes and raises its error when it fails.
+        ``events`` completes and raises its error when it fails.
 
         Raises:
             ValueError: ``maxsize`` is not a positive integer, or a selector is empty.
@@ -630,7 +630,12 @@ class _Hooks(abc.ObserverBase[Event]):
         budget = client._options.max_retries
         of = "" if budget is None else f" of {budget}"
         client._logger.warning(
-            "%s; reconnecting in %g s (attempt %d%s)", what, delay, attempt + 1, of, exc_info=error
+            "%s; reconnecting in %.3g s (attempt %d%s)",
+            what,
+            delay,
+            attempt + 1,
+            of,
+            exc_info=error,
         )
 
     def recover(self, error: Exception) -> Job | None:

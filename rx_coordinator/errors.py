@@ -1,7 +1,7 @@
 """The exception hierarchy.
 
-Everything the client raises, or sends to ``on_error`` of :attr:`StreamAPIWS.events`,
-is a :class:`StreamWSException`. None of them ever carries a token: messages are built
+Everything the client raises, or sends to ``on_error`` of ``StreamAPIWS.events``,
+is a ``StreamWSException``. None of them ever carries a token: messages are built
 from close codes, server error codes and server messages only.
 """
 
@@ -95,7 +95,7 @@ class ConnectionLost(StreamWSConnectionError):
     """A connection ended in a way that warrants a reconnect.
 
     The client handles it itself; users meet it as the ``__cause__`` of
-    :class:`StreamWSMaxRetriesExceeded`, in log records, or from :meth:`StreamAPIWS.connect`
+    ``StreamWSMaxRetriesExceeded``, in log records, or from ``StreamAPIWS.connect``
     when the very first connection fails.
 
     Attributes:

@@ -1,13 +1,13 @@
 """Coordinator events: one typed class per wire type, and the decoder that picks it.
 
-Every frame becomes an :class:`Event`. The 68 types of Stream's spec have classes of their
+Every frame becomes an ``Event``. The 68 types of Stream's spec have classes of their
 own, generated from the spec (``CallCreatedEvent``, ``CallSessionParticipantJoinedEvent``,
-...), with typed attributes (``event.call.created_by.id``); :data:`EVENT_TYPES` maps each
+...), with typed attributes (``event.call.created_by.id``); ``EVENT_TYPES`` maps each
 wire type to its class. A type the spec does not know, or a frame that does not fit its
-class, arrives as a :class:`GenericEvent` with ``.type`` and ``.raw``: an event is never
+class, arrives as a ``GenericEvent`` with ``.type`` and ``.raw``: an event is never
 dropped for being new.
 
-Every event has :meth:`~Event.to_dict`, a JSON-ready dict (datetimes as RFC 3339 text)
+Every event has ``to_dict``, a JSON-ready dict (datetimes as RFC 3339 text)
 for forwarding to browsers.
 
 The object types the events carry (``CallResponse``, ``UserResponse``, ...) are here too,
@@ -47,7 +47,7 @@ def decode(frame: str | bytes, logger: logging.Logger | None = None) -> Event | 
     A frame of a known type that fits its class becomes that class, decoded straight from
     the frame's text (fields the spec does not know are ignored). An unknown type, or a
     frame that does not fit (a missing field, a field of another type), becomes a
-    :class:`GenericEvent`, logged at DEBUG. Bad frames (binary, not JSON, not an object,
+    ``GenericEvent``, logged at DEBUG. Bad frames (binary, not JSON, not an object,
     no string ``type``, or any frame a decoder fails on, such as JSON nested too deep)
     are logged at WARNING with a truncated preview and skipped: this never raises.
     """

@@ -70,7 +70,7 @@ class RestClient:
         """``GetCall`` for ``cid`` on behalf of ``connection_id``, which then watches it.
 
         Raises:
-            ValueError: a malformed ``cid`` (see :func:`rx_coordinator.protocol.call_cid`).
+            ValueError: a malformed ``cid`` (see ``rx_coordinator.protocol.call_cid``).
             StreamAPIError: the API answered with anything but a JSON object and a success
                 status: an error status, a redirect, no body, a body that is not JSON.
             StreamWSConnectionError: the request could not be made or got no answer.
@@ -145,10 +145,10 @@ class RestClient:
     async def _request(
         self, method: str, path: str, *, params: dict[str, str], json: Any = None
     ) -> dict[str, Any]:
-        """One request with the current token, its answer read by :func:`read_answer`.
+        """One request with the current token, its answer read by ``read_answer``.
 
         Every method of this class goes through here, so that every answer is read the
-        same way. Raises as :meth:`get_call` does.
+        same way. Raises as ``get_call`` does.
         """
         import httpx
 
@@ -166,12 +166,12 @@ class RestClient:
 
 
 def read_answer(response: httpx.Response) -> dict[str, Any]:
-    """The JSON object a successful answer carries, or the :class:`StreamAPIError` it is.
+    """The JSON object a successful answer carries, or the ``StreamAPIError`` it is.
 
     Only a 2xx status with a JSON object for a body is a success. An error status gives
     Stream's ``code`` and ``message`` when the body has them; a redirect (never followed),
     an empty body (204), a body that is not JSON (an HTML error page, a truncated text)
-    or JSON that is not an object all give a :class:`StreamAPIError` with the status.
+    or JSON that is not an object all give a ``StreamAPIError`` with the status.
     """
     body = _json_object(response)
     status = response.status_code

@@ -8,15 +8,15 @@ __all__ = ["ALLOWED_TRANSITIONS", "ConnectionState"]
 
 
 class ConnectionState(enum.Enum):
-    """Where a :class:`StreamAPIWS` is in its lifecycle.
+    """Where a ``StreamAPIWS`` is in its lifecycle.
 
     ``DISCONNECTED → CONNECTING → CONNECTED (→ RECONNECTING → CONNECTED)* → DISCONNECTED | FAILED``
     """
 
     DISCONNECTED = "disconnected"
-    """Initial, and after :meth:`StreamAPIWS.disconnect`."""
+    """Initial, and after ``StreamAPIWS.disconnect``."""
     CONNECTING = "connecting"
-    """:meth:`StreamAPIWS.connect` is opening the first connection."""
+    """``StreamAPIWS.connect`` is opening the first connection."""
     CONNECTED = "connected"
     """Authenticated; events flow."""
     RECONNECTING = "reconnecting"

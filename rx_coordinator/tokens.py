@@ -28,7 +28,7 @@ def create_user_token(
     """A user token for ``user_id``, signed with ``api_secret`` (HS256).
 
     The payload holds ``user_id`` and ``iat`` (now, in whole seconds) and, with a ``ttl``
-    (seconds or a :class:`~datetime.timedelta`), ``exp = iat + ttl``. Without a ttl the
+    (seconds or a ``timedelta``), ``exp = iat + ttl``. Without a ttl the
     token never expires.
 
     Args:

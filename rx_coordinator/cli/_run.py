@@ -71,7 +71,7 @@ async def stop_signals() -> AsyncIterator[asyncio.Event]:
 
 
 def _ignore(_error: Exception) -> None:
-    """The stream's end is reported once, from the future :func:`_show` returns."""
+    """The stream's end is reported once, from the future ``_show`` returns."""
 
 
 def _is_shown(event: Event) -> bool:

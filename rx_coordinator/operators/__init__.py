@@ -1,6 +1,6 @@
 """The ReactiveX operators the client is built from, public for users' own pipelines.
 
-:class:`~rx_coordinator.StreamAPIWS` is these, composed (see ``rx_coordinator._pipeline``)::
+``StreamAPIWS`` is these, composed (see ``rx_coordinator._pipeline``)::
 
     socket = websocket(url, hello)              # cold: subscribe = open + auth, dispose = close
     socket.pipe(
@@ -13,7 +13,7 @@
     )
 
 Each takes its time from a scheduler passed in, so every schedule is checked in virtual
-time with :class:`reactivex.testing.TestScheduler`. They are lean: a subscription is one
+time with ``reactivex.testing.TestScheduler``. They are lean: a subscription is one
 slotted object per operator, with no lock, and timers are armed lazily. They accept any
 reactivex Observable as their source, and their results can be piped into reactivex's
 own operators.

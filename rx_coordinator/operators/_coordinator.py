@@ -32,7 +32,7 @@ _T_contra = TypeVar("_T_contra", contravariant=True)
 CONNECTED_TYPE = "connection.ok"
 
 Connected: TypeAlias = ConnectedEvent | GenericEvent
-"""A ``connection.ok`` event: a :class:`ConnectedEvent`, or a :class:`GenericEvent` when the
+"""A ``connection.ok`` event: a ``ConnectedEvent``, or a ``GenericEvent`` when the
 server's frame does not fit the spec (the connection is usable all the same)."""
 
 Job = Callable[[], Awaitable[object]]
@@ -57,8 +57,8 @@ def decode_events(
 ) -> Callable[[abc.ObservableBase[Frame]], Lean[Event]]:
     """Turn each frame into its typed event; skip bad frames (logged at WARNING to ``logger``).
 
-    See :func:`rx_coordinator.events.decode`: a frame of an unknown type, or one that
-    does not fit its class, becomes a :class:`~rx_coordinator.events.GenericEvent`; a
+    See ``rx_coordinator.events.decode``: a frame of an unknown type, or one that
+    does not fit its class, becomes a ``GenericEvent``; a
     frame that cannot be an event at all (binary, not JSON, nested too deep, not an
     object, no string ``type``) never ends the stream.
     """
@@ -109,10 +109,10 @@ def handshake(
 
     ``connection.ok`` with a connection id passes, and so does every event after it.
     A ``connection.error`` (or legacy ``error``) first fails the stream with
-    :class:`~rx_coordinator.errors.StreamWSAuthError`; any other first event, a
+    ``StreamWSAuthError``; any other first event, a
     ``connection.ok`` without an id, or no ``connection.ok`` within ``timeout`` (counted
     from subscription whatever arrives meanwhile; ``None``: no limit) fails it with
-    :class:`~rx_coordinator.errors.ConnectionLost`. A ``ConnectionLost`` from upstream
+    ``ConnectionLost``. A ``ConnectionLost`` from upstream
     after ``connection.ok`` gets its ``uptime``: the seconds from ``connection.ok`` to the
     last event received, which is how a connection proves itself alive.
     """
@@ -193,7 +193,7 @@ class _HandshakeStage(Stage[Event, Event]):
 
 
 class Readiness(Protocol[_T_contra]):
-    """What :func:`when_ready` asks of its owner, as one object (one per client)."""
+    """What ``when_ready`` asks of its owner, as one object (one per client)."""
 
     def prepare(self, item: _T_contra) -> Job | None:
         """At the first item: work to await before "ready" (a coroutine function), or ``None``."""
@@ -207,7 +207,7 @@ def when_ready(
 ) -> Callable[[abc.ObservableBase[_T]], Lean[_T]]:
     """Prepare on the first item, then say it is ready; items pass through meanwhile.
 
-    At the first item (``connection.ok``, after :func:`handshake`),
+    At the first item (``connection.ok``, after ``handshake``),
     ``readiness.prepare(item)`` is called before the item is passed on; it may give a job
     (a coroutine function: the client re-watches its calls), awaited in a task of
     ``tasks``. Then ``readiness.ready(item)`` is called, unless the subscription ended

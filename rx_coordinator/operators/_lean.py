@@ -1,8 +1,8 @@
 """What every operator here is built on: one slotted stage object per subscription.
 
 reactivex's stock ``Observable`` gives each instance a lock and wraps every subscribe in an
-``AutoDetachObserver`` with its own disposables. Here a :class:`Lean` Observable's
-subscription is a single :class:`Stage`: the observer of its upstream and, at once, the
+``AutoDetachObserver`` with its own disposables. Here a ``Lean`` Observable's
+subscription is a single ``Stage``: the observer of its upstream and, at once, the
 disposable handed downstream. A terminal event or a dispose releases the upstream and
 silences the stage; there are no locks, because everything runs on one event loop's thread
 (or one ``TestScheduler``).
@@ -51,9 +51,9 @@ def attach(
 
 
 class Lean(abc.ObservableBase[_T], Generic[_T]):
-    """A slotted, lock-free Observable whose subscription is one :class:`Stage`.
+    """A slotted, lock-free Observable whose subscription is one ``Stage``.
 
-    Subclasses implement :meth:`_attach`. ``subscribe`` takes an observer or callbacks, as
+    Subclasses implement ``_attach``. ``subscribe`` takes an observer or callbacks, as
     reactivex's does; ``pipe`` applies operators left to right.
     """
 
@@ -86,9 +86,9 @@ class Lean(abc.ObservableBase[_T], Generic[_T]):
 class Stage(abc.ObserverBase[_T], abc.DisposableBase, Generic[_T, _R]):
     """One operator's subscription: observes the upstream, is disposed by the downstream.
 
-    By default it passes everything on. :meth:`_end` (a terminal event or ``dispose``)
-    detaches the downstream, disposes the upstream and calls :meth:`_stop` once, so a stage
-    says nothing after its end. Subclasses call :meth:`_listen` to subscribe upstream.
+    By default it passes everything on. ``_end`` (a terminal event or ``dispose``)
+    detaches the downstream, disposes the upstream and calls ``_stop`` once, so a stage
+    says nothing after its end. Subclasses call ``_listen`` to subscribe upstream.
     """
 
     __slots__ = ("_down", "_up")

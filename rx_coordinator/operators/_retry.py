@@ -196,7 +196,7 @@ Recover: TypeAlias = Callable[[Exception], Callable[[], Awaitable[object]] | Non
 
 
 class RetryPolicy(Protocol):
-    """The decisions :func:`exponential_backoff` asks of its owner, as one object.
+    """The decisions ``exponential_backoff`` asks of its owner, as one object.
 
     The client passes one such object rather than four functions: services hold
     thousands of clients, and each bound method kept costs 64 bytes.
@@ -231,7 +231,7 @@ def exponential_backoff(
     rand: Callable[[], float] = random.random,
     tasks: Tasks = LOOP_TASKS,
 ) -> Notifier:
-    """A :func:`retry_when` notifier that retries with exponential backoff.
+    """A ``retry_when`` notifier that retries with exponential backoff.
 
     For each error: a fatal one (``is_retryable`` false) fails the stream at once. A
     retryable one is answered, after ``backoff_delay(k, base, factor, max_delay)`` (less a
@@ -239,7 +239,7 @@ def exponential_backoff(
     resubscribes, where ``k`` counts the failed attempts since the budget was last reset;
     ``resets_budget(error)`` resets it (a connection that proved itself alive).
     After ``max_retries`` failed attempts (never, with ``None``) the stream fails with
-    :class:`StreamWSMaxRetriesExceeded`, whose ``__cause__`` is the last error.
+    ``StreamWSMaxRetriesExceeded``, whose ``__cause__`` is the last error.
     ``on_retry(k, delay, error)`` is called when a retry is scheduled. Each subscription
     counts its own attempts.
 
@@ -250,7 +250,7 @@ def exponential_backoff(
     pending retry and a running job.
 
     The four decisions come as functions (``is_retryable`` and ``resets_budget`` are
-    required then) or as one :class:`RetryPolicy` object, ``policy``.
+    required then) or as one ``RetryPolicy`` object, ``policy``.
 
     Raises:
         TypeError: both a ``policy`` and functions, or neither.
@@ -275,7 +275,7 @@ def exponential_backoff(
 
 
 class _Functions:
-    """A :class:`RetryPolicy` made of functions."""
+    """A ``RetryPolicy`` made of functions."""
 
     __slots__ = ("_is_retryable", "_on_retry", "_recover", "_resets_budget")
 

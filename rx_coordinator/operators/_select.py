@@ -49,7 +49,7 @@ def of_type(*selectors: Selector) -> Callable[[Observable[Event]], Observable[An
     """Keep the events that match any of ``selectors``.
 
     A selector is a wire type (``"call.created"``), a glob over wire types
-    (``"call.session_*"``, ``"call.*"``, in :mod:`fnmatch` syntax) or an event class
+    (``"call.session_*"``, ``"call.*"``, in ``fnmatch`` syntax) or an event class
     (``CallCreatedEvent``). Strings match generic events too; a class matches only its
     instances, so ``of_type(CallCreatedEvent)`` is an ``Observable[CallCreatedEvent]`` to
     type checkers (and two or three classes give their union)::

@@ -3,7 +3,7 @@
 Like RxJS's ``webSocket``: subscribing opens a socket and sends the first frame; every
 inbound frame is an item; disposing closes the socket with 1000 ``"client disconnect"``;
 ``on_next`` sends a frame on the live socket. The socket's end is an error that says what
-it means in Stream's protocol (:func:`rx_coordinator.protocol.close_error`).
+it means in Stream's protocol (``rx_coordinator.protocol.close_error``).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ CLOSE_TIMEOUT = 3.0
 
 
 class _LoopTasks:
-    """The default :class:`Tasks`: the loop's, each referenced until it ends (so that none
+    """The default ``Tasks``: the loop's, each referenced until it ends (so that none
     is collected while it runs)."""
 
     __slots__ = ("_running",)
@@ -76,13 +76,15 @@ def websocket(
     ``hello()`` first (called at each opening, so a refreshed token is used; the frame is
     kept in no variable afterwards), then emits every inbound frame (``str``, or ``bytes``
     for a binary one). When the socket ends, the subscription fails with
-    :class:`~rx_coordinator.errors.ConnectionLost` (worth a reconnect), or with
-    :class:`~rx_coordinator.errors.StreamWSConnectionError` for a server close with code
+    ``ConnectionLost`` (worth a reconnect), or with
+    ``StreamWSConnectionError`` for a server close with code
     1000, which Stream means as final. Disposing closes the socket with 1000
     ``"client disconnect"``.
 
     ``on_next(text)`` sends a frame on the socket of the latest subscription (held until
-    it is open; dropped once it is closed). ``logger`` receives ``websockets``' own
+    it is open; dropped once it is closed): subscribe once (``retry_when`` resubscribes
+    one attempt after another), or ``share()`` the chain, since a second live
+    subscription takes the sends away from the first. ``logger`` receives ``websockets``' own
     records, which include every frame at DEBUG: give a redacting one. ``tasks`` starts
     the socket's tasks (so that their owner can wait for them to end).
     """
@@ -98,7 +100,7 @@ def websocket(
 
 
 class WebSocketSubject(Lean[Frame], abc.ObserverBase[str]):
-    """What :func:`websocket` returns: subscribe to open a socket, ``on_next`` to send."""
+    """What ``websocket`` returns: subscribe to open a socket, ``on_next`` to send."""
 
     __slots__ = (
         "_compression",
@@ -167,7 +169,7 @@ class WebSocketSubject(Lean[Frame], abc.ObserverBase[str]):
 
 
 class _Socket(abc.DisposableBase):
-    """One subscription of a :class:`WebSocketSubject`: one socket, start to end."""
+    """One subscription of a ``WebSocketSubject``: one socket, start to end."""
 
     __slots__ = ("_down", "_outbox", "_subject", "_ws", "task")
 

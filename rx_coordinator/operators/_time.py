@@ -27,7 +27,7 @@ def liveness_timeout(
     source is disposed, then the error is sent. Detection is exact (at the timeout itself)
     and costs one timer per timeout period, not one per item: an item only records the
     time; the single timer, when it fires early, re-arms for the remainder. The default
-    error is a :class:`~rx_coordinator.errors.ConnectionLost` that says how long it waited.
+    error is a ``ConnectionLost`` that says how long it waited.
     """
 
     def _liveness(source: abc.ObservableBase[_T]) -> Lean[_T]:
@@ -110,9 +110,9 @@ def heartbeat(
     Items pass through unchanged: the beat is an interval stream merged in beside them.
     ``message(first_item)`` makes the message, once per subscription (a coordinator
     connection's health check names a client id of its own); the first beat goes
-    ``interval`` seconds after the first item. Placed after :func:`handshake`, the first item is
+    ``interval`` seconds after the first item. Placed after ``handshake``, the first item is
     ``connection.ok``, so nothing but the auth frame is sent before the coordinator
-    accepts the connection. ``sink`` is an observer (the socket of :func:`websocket`:
+    accepts the connection. ``sink`` is an observer (the socket of ``websocket``:
     its ``on_next`` sends) or a function. The beat stops with the subscription.
     """
 

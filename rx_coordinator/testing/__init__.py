@@ -1,8 +1,8 @@
 """Test utilities shipped with the package: a local coordinator emulator and payloads.
 
-The emulator (:class:`FakeCoordinator`) needs the ``testing`` extra
-(``pip install '.[testing]'`` in a clone, which brings aiohttp); :mod:`.payloads` and
-:mod:`.scenarios` do not. The modules, from the bottom up: ``_clock``, ``payloads`` and
+The emulator (``FakeCoordinator``) needs the ``testing`` extra
+(``pip install '.[testing]'`` in a clone, which brings aiohttp); ``.payloads`` and
+``.scenarios`` do not. The modules, from the bottom up: ``_clock``, ``payloads`` and
 ``_auth`` (data and rules); ``_calls`` (the call state); ``_connection`` (one socket);
 ``scenarios`` and ``_rest`` (scripts, and the REST calls); ``_fake`` (the server that serves
 them all); ``pytest_plugin``.

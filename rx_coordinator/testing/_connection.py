@@ -16,7 +16,7 @@ __all__ = ["FakeConnection"]
 
 
 class FakeConnection:
-    """One connection accepted by a :class:`~rx_coordinator.testing.FakeCoordinator`, as the
+    """One connection accepted by a ``FakeCoordinator``, as the
     server sees it.
 
     Attributes:

@@ -80,7 +80,7 @@ class FakeCoordinator:
     that Stream's own JavaScript SDK runs against.
 
     It answers the auth frame with ``connection.ok`` (or a scripted ``connection.error``),
-    answers health checks, records every connection (:attr:`connections`), and lets a test
+    answers health checks, records every connection (``connections``), and lets a test
     send events, drop sockets, go silent, close with any code, and refuse handshakes::
 
         async with FakeCoordinator() as fake:
@@ -95,12 +95,12 @@ class FakeCoordinator:
     clock), a token not valid yet (41) or issued in the future (42). Without them it
     accepts any token.
 
-    On the same port (:attr:`base_url`, under ``/video`` and ``/api/v2/video``) it serves
+    On the same port (``base_url``, under ``/video`` and ``/api/v2/video``) it serves
     the REST calls a call UI needs: ``GetCall``, ``GetOrCreateCall``, ``QueryCalls``,
     ``accept``, ``reject``, ``ring``, ``ring_state``, ``mark_ended``, custom events and
-    reactions. Each changes the call state (:attr:`calls`, :attr:`call_members`), makes the
+    reactions. Each changes the call state (``calls``, ``call_members``), makes the
     requesting connection watch the call where Stream does, and sends Stream's events
-    through :meth:`deliver`. Every request is recorded in :attr:`rest_requests`. It needs
+    through ``deliver``. Every request is recorded in ``rest_requests``. It needs
     aiohttp (the ``testing`` extra).
 
     Args:
@@ -110,8 +110,8 @@ class FakeCoordinator:
         api_key: the app's API key the connections must give.
         api_secret: the app's secret the tokens must be signed with.
         scenario: a scenario to play from the start (it waits for its clients): a name from
-            :data:`~rx_coordinator.testing.scenarios.SCENARIOS` (``"call_lifecycle"``) or a
-            coroutine function of a :class:`~rx_coordinator.testing.scenarios.Stage`.
+            ``SCENARIOS`` (``"call_lifecycle"``) or a
+            coroutine function of a ``Stage``.
         speed: how many times faster than written the scenario runs.
         repeat: play the scenario again (for the next connected client) after it ends.
 
@@ -186,7 +186,7 @@ class FakeCoordinator:
         return self._book.members
 
     async def start(self) -> None:
-        """Start listening; :attr:`port` then holds the actual port."""
+        """Start listening; ``port`` then holds the actual port."""
         app = web.Application(middlewares=[self._edge])
         app.on_response_prepare.append(self._cors_headers)
         rest = RestApi(
@@ -270,7 +270,7 @@ class FakeCoordinator:
     async def wait_connected(self, timeout: float | None = 5.0) -> FakeConnection:
         """Wait until an authenticated connection is open, and return one (the newest).
 
-        Unlike :meth:`next_connection`, this consumes nothing: it may return a connection
+        Unlike ``next_connection``, this consumes nothing: it may return a connection
         that was already there.
         """
         async with asyncio.timeout(timeout), self._live:
@@ -306,7 +306,7 @@ class FakeCoordinator:
         """Send ``event`` to the connections the coordinator would send it to.
 
         An event about a call (it has a ``call_cid``) goes to the connections watching the
-        call; ring-flow events (:data:`MEMBER_EVENT_TYPES`: ``call.created``,
+        call; ring-flow events (``MEMBER_EVENT_TYPES``: ``call.created``,
         ``call.ring``, ``call.notification``, ``call.missed``, ``call.accepted``,
         ``call.rejected``) also go to the connections of the call's members (from the
         event's ``members``, or the call's). ``call.ring`` and ``call.notification`` never
@@ -335,7 +335,7 @@ class FakeCoordinator:
         return recipients
 
     def create_call(self, call: dict[str, Any], members: Sequence[dict[str, Any]] = ()) -> str:
-        """Make ``call`` (a :func:`~rx_coordinator.testing.payloads.call` payload) exist, so
+        """Make ``call`` (a ``call`` payload) exist, so
         that clients can watch it; returns its cid. A call with a ``current_session_id``
         gets a ``session`` object if it has none."""
         return self._book.add(call, members)

@@ -1,7 +1,7 @@
 """The fake coordinator's REST side: the video calls a UI needs, as aiohttp handlers.
 
 Each handler checks the request as Stream does (headers, token, ``connection_id``), changes
-the :class:`~._calls.CallBook`, makes the requesting connection watch the call where Stream
+the ``CallBook``, makes the requesting connection watch the call where Stream
 would, and hands the events Stream sends to ``deliver``, which routes them.
 """
 

@@ -1,8 +1,8 @@
 """Realistic coordinator payloads, shaped as Stream's service sends them.
 
 Each function returns a JSON-ready dict that fits the matching class of
-:mod:`rx_coordinator.events` (the tests check that every one decodes to its class). Use
-them to script a :class:`~rx_coordinator.testing.FakeCoordinator`::
+``rx_coordinator.events`` (the tests check that every one decodes to its class). Use
+them to script a ``FakeCoordinator``::
 
     alice = payloads.user("alice", name="Alice")
     call = payloads.call("default:standup", created_by=alice)
@@ -84,7 +84,7 @@ def own_user(user_id: str, *, name: str | None = None, at: str | None = None) ->
 
 
 def connection_ok(connection_id: str, me: Payload, *, at: str | None = None) -> Payload:
-    """``connection.ok``: the answer to an accepted auth frame; ``me`` is an :func:`own_user`."""
+    """``connection.ok``: the answer to an accepted auth frame; ``me`` is an ``own_user``."""
     return {
         "type": "connection.ok",
         "connection_id": connection_id,
@@ -268,7 +268,7 @@ def _event(kind: str, call_cid: str, at: str | None, **fields: Any) -> Payload:
 def call_created(
     created: Payload, *, members: list[Payload] | None = None, at: str | None = None
 ) -> Payload:
-    """``call.created`` for the call ``created`` (a :func:`call` payload)."""
+    """``call.created`` for the call ``created`` (a ``call`` payload)."""
     return _event("call.created", created["cid"], at, call=created, members=members or [])
 
 
@@ -335,7 +335,7 @@ def call_session_started(started: Payload, *, at: str | None = None) -> Payload:
 def call_session_participant_joined(
     call_cid: str, session_id: str, joined: Payload, *, at: str | None = None
 ) -> Payload:
-    """``call.session_participant_joined``: ``joined`` (a :func:`participant`) came in."""
+    """``call.session_participant_joined``: ``joined`` (a ``participant``) came in."""
     return _event(
         "call.session_participant_joined",
         call_cid,
@@ -354,7 +354,7 @@ def call_session_participant_left(
     reason: str | None = None,
     at: str | None = None,
 ) -> Payload:
-    """``call.session_participant_left``: ``left`` (a :func:`participant`) went away."""
+    """``call.session_participant_left``: ``left`` (a ``participant``) went away."""
     extra = {} if reason is None else {"reason": reason}
     return _event(
         "call.session_participant_left",

@@ -6,7 +6,7 @@ Installing ``rx-coordinator`` registers it (entry point ``pytest11``), so a test
         async with StreamAPIWS("key", "token", "alice", uri=fake_coordinator.uri) as client:
             ...
 
-The fixture is a running :class:`~rx_coordinator.testing.FakeCoordinator` on 127.0.0.1,
+The fixture is a running ``FakeCoordinator`` on 127.0.0.1,
 stopped after the test. Override the ``fake_coordinator_settings`` fixture to pass it
 arguments (``api_key``/``api_secret`` to check tokens as Stream does, ``scenario``, ...).
 Async fixtures need ``pytest-asyncio``; the fake needs the ``testing`` extra (aiohttp). The

@@ -1,6 +1,6 @@
-"""Scripted scenarios a :class:`~rx_coordinator.testing.FakeCoordinator` can play.
+"""Scripted scenarios a ``FakeCoordinator`` can play.
 
-A scenario is a coroutine function of a :class:`Stage`. It starts when the fake starts,
+A scenario is a coroutine function of a ``Stage``. It starts when the fake starts,
 waits for its audience, sends events (to the connections the coordinator would send them
 to), pauses (scaled by the stage's speed) and can drop the network::
 
@@ -11,7 +11,7 @@ to), pauses (scaled by the stage's speed) and can drop the network::
 
     FakeCoordinator(scenario=hello)          # or scenario="call_lifecycle"
 
-:data:`SCENARIOS` names the ones shipped: ``call_lifecycle``.
+``SCENARIOS`` names the ones shipped: ``call_lifecycle``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ __all__ = ["SCENARIOS", "Scenario", "Stage", "Venue", "call_lifecycle"]
 
 
 class Venue(Protocol):
-    """What a :class:`Stage` plays on: a :class:`~rx_coordinator.testing.FakeCoordinator`.
+    """What a ``Stage`` plays on: a ``FakeCoordinator``.
 
     Declared here so that scenarios depend on what they use, not on the server's module
     (which imports this one to resolve scenario names).
@@ -61,7 +61,7 @@ class Stage:
     """What a scenario acts on: the fake's connected clients, at a pace.
 
     Args:
-        fake: the coordinator playing the scenario (a :class:`Venue`).
+        fake: the coordinator playing the scenario (a ``Venue``).
         speed: how many times faster than written the pauses run (``2.0``: half as long).
     """
 
@@ -103,7 +103,7 @@ class Stage:
 
 
 Scenario = Callable[[Stage], Awaitable[None]]
-"""A scripted sequence of events: a coroutine function of a :class:`Stage`."""
+"""A scripted sequence of events: a coroutine function of a ``Stage``."""
 
 
 async def call_lifecycle(stage: Stage) -> None:
