@@ -235,7 +235,8 @@ def test_loop_scheduler_now_follows_the_loop_clock():
 # -- races and deadlocks ------------------------------------------------------------------
 
 
-async def test_a_second_connect_while_the_provider_is_awaited_raises(fake):
+def gated_client(fake) -> tuple[StreamAPIWS, asyncio.Event]:
+    """A client whose token_provider gives its token once the event is set."""
     gate = asyncio.Event()
 
     async def provider() -> str:
@@ -243,6 +244,11 @@ async def test_a_second_connect_while_the_provider_is_awaited_raises(fake):
         return TOKEN
 
     client = StreamAPIWS("key", user_id="alice", token_provider=provider, uri=fake.uri, **FAST)
+    return client, gate
+
+
+async def test_a_second_connect_while_the_provider_is_awaited_raises(fake):
+    client, gate = gated_client(fake)
     first = asyncio.create_task(client.connect())
     await asyncio.sleep(0)
     with pytest.raises(RuntimeError, match="connecting"):
@@ -254,13 +260,7 @@ async def test_a_second_connect_while_the_provider_is_awaited_raises(fake):
 
 
 async def test_disconnect_while_the_provider_is_awaited_is_for_good(fake):
-    gate = asyncio.Event()
-
-    async def provider() -> str:
-        await gate.wait()
-        return TOKEN
-
-    client = StreamAPIWS("key", user_id="alice", token_provider=provider, uri=fake.uri, **FAST)
+    client, gate = gated_client(fake)
     pending = asyncio.create_task(client.connect())
     await asyncio.sleep(0)
     await client.disconnect()
