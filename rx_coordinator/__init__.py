@@ -22,7 +22,14 @@ from .events import (
     HealthCheckEvent,
     TypedEvent,
 )
-from .operators import of_type
+from .operators import (
+    exponential_backoff,
+    heartbeat,
+    liveness_timeout,
+    of_type,
+    retry_when,
+    websocket,
+)
 from .protocol import DEFAULT_WS_URI
 from .state import ConnectionState
 
@@ -49,5 +56,10 @@ __all__ = [
     "TokenProvider",
     "TypedEvent",
     "__version__",
+    "exponential_backoff",
+    "heartbeat",
+    "liveness_timeout",
     "of_type",
+    "retry_when",
+    "websocket",
 ]

@@ -33,6 +33,12 @@ def test_the_design_contract_names_are_exported():
         "StreamWSAuthError",
         "StreamWSConnectionError",
         "StreamWSMaxRetriesExceeded",
+        "retry_when",
+        "exponential_backoff",
+        "liveness_timeout",
+        "heartbeat",
+        "of_type",
+        "websocket",
     ]:
         assert name in rx_coordinator.__all__
         assert getattr(rx_coordinator, name) is not None
