@@ -67,6 +67,14 @@ class CallStates:
             if call is not None and call.held is None:
                 call.held = []
 
+    def unanswered(self, cids: Any) -> None:
+        """The requests for ``cids`` failed: stop holding their events (the next answer,
+        made later, covers them; applied on top of it, they could undo newer facts)."""
+        for cid in cids:
+            call = self._by_cid.get(cid)
+            if call is not None:
+                call.held = None
+
     def answered(self, cid: str, answer: Mapping[str, Any], *, resync: bool) -> None:
         """``answer`` (``GetCall``, or a ``QueryCalls`` entry) gives the call's snapshot."""
         call = self._by_cid.get(cid)

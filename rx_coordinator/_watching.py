@@ -69,6 +69,8 @@ class Watching:
         try:
             answer = await rest.get_call(cid, connection_id)
         except Exception as error:
+            if states is not None:
+                states.unanswered((cid,))
             if current() == connection_id:
                 if added:
                     self.cids.pop(cid, None)
@@ -97,6 +99,8 @@ class Watching:
             try:
                 found = await rest.query_calls(pending, connection_id)
             except Exception as error:
+                if states is not None:
+                    states.unanswered(pending)
                 raise ConnectionLost(f"re-watching the calls failed: {error}") from error
             for cid in pending:
                 answer = found.get(cid)

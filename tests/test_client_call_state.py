@@ -165,3 +165,26 @@ async def test_a_call_state_asked_while_connecting_comes_with_the_connection(fak
     await states.wait_for_items(1)
     assert states.items[0].source == "answer"
     assert Recorder(client.state).items[-1] is S.CONNECTED
+
+
+def test_a_failed_request_stops_holding_events_for_its_answer():
+    import json
+    import logging
+
+    from rx_coordinator._call_states import CallStates
+    from rx_coordinator.events import decode
+
+    log = logging.getLogger("tests.call_states")
+    states = CallStates(log)
+    seen: Recorder[CallState] = Recorder(states.stream(CID))
+    states.requesting([CID])
+    states.unanswered([CID])  # the request failed
+    event = decode(json.dumps(left(CAROL)), log)
+    assert event is not None
+    states.apply(event)  # not held: it is older than the next answer
+    call = payloads.call(CID, created_by=ALICE, session_id="s1")
+    call["session"] = payloads.call_session("s1")
+    call["session"]["participants"] = [payloads.participant(CAROL, user_session_id="carol-1")]
+    states.requesting([CID])
+    states.answered(CID, {"call": call, "members": [], "own_capabilities": []}, resync=False)
+    assert [list(s.participants) for s in seen.items] == [["carol-1"]]
