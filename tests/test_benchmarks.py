@@ -39,10 +39,15 @@ def test_throughput_and_latency_benchmarks_print_their_ratios(capsys, monkeypatc
 
 def test_the_per_event_benchmark_feeds_the_whole_pipeline(capsys, monkeypatch):
     monkeypatch.syspath_prepend(str(BENCHMARKS))
-    assert load("per_event").main(["--frames", "200", "--repeat", "1"]) == 0
+    # The script asserts that every frame reached each subscriber, and that each one gave
+    # the call_state subscriber a snapshot: a smoke run checks what the figures stand for.
+    assert load("per_event").main(["--frames", "201", "--repeat", "2", "--participants", "3"]) == 0
     out = capsys.readouterr().out
     assert "StreamAPIWS pipeline, to a subscriber" in out
     assert "ratio (json.loads / pipeline):" in out
+    assert "and a call_state subscriber" in out
+    ratio = out.split("ratio (call_state / events, events per second):")[1].split()[0]
+    assert float(ratio) > 0
 
 
 def test_call_state_benchmark_prints_a_ratio_per_family(capsys):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 import os
@@ -16,8 +17,10 @@ import jwt
 import pytest
 
 from rx_coordinator import StreamAPIWS
+from rx_coordinator.call_state import from_response
 from rx_coordinator.cli._app import one_line
 from rx_coordinator.cli._app import run as cli_run
+from rx_coordinator.cli._render import Printer
 from rx_coordinator.cli._run import SCENARIO_CALLS, listen_command
 from rx_coordinator.errors import ConnectionLost
 from rx_coordinator.testing import FakeCoordinator, payloads
@@ -138,7 +141,40 @@ def test_demo_shows_readable_lines_states_and_a_summary(batch):
     summary = out[out.index("Summary") :]
     assert "reconnects" in summary
     assert "call.session_participant_joined" in summary
+    # The call as its call state had it at the end: everyone left, and it ended.
+    rows = {
+        cells[0]: cells[1]
+        for line in summary.splitlines()
+        if len(cells := [c.strip() for c in line.strip("│ ").split("│")]) == 2
+    }
+    assert rows["call"] == "default:lifecycle-demo"
+    assert rows["participants"] == "nobody"
+    assert rows["members"] == "Alice Liddell, Bob Builder, Carol Danvers"
+    assert rows["ended"].startswith("at ")
+    assert rows["ended"].endswith(" UTC")
+    assert rows["call state from"] == "event"
     assert_clean(out, err)
+
+
+def test_the_summary_shows_the_final_call_state_it_is_given():
+    call = payloads.call("default:x", created_by=payloads.user("alice"), session_id="s1")
+    call["session"] = payloads.call_session("s1")
+    call["session"]["participants"] = [
+        payloads.participant(payloads.user("zed", name="Zed Zebra")),
+        payloads.participant(payloads.user("amy")),
+    ]
+    members = [payloads.member(payloads.user("bob", name="Bob Builder"))]
+    state = from_response(
+        {"call": call, "members": members, "own_capabilities": []}, source="resync"
+    )
+    out = io.StringIO()
+    Printer(json_lines=False, out=out).summary(state)
+    text = out.getvalue()
+    assert "amy, Zed Zebra" in text
+    assert "Bob Builder" in text
+    assert "resync" in text
+    assert "│ ended" in text
+    assert " no " in text.split("│ ended")[1].splitlines()[0]
 
 
 def test_token_prints_a_verifiable_token(batch):

@@ -12,11 +12,15 @@ import pytest
 from nbclient import NotebookClient
 
 NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "explore.ipynb"
-# Appended to the notebook by the test: the plots' tick values on the axes that count.
+# Appended to the notebook by the test: the plots' tick values on the axes that count, and
+# what the participants' plot was drawn from.
 TICKS = """
 import json
 print(json.dumps({"events per type": list(map(float, fig.axes[0].get_xticks())),
                   "people": list(map(float, fig.axes[1].get_yticks()))}))
+print(json.dumps({"drawn": list(map(float, fig.axes[1].lines[0].get_ydata())),
+                  "snapshots": [[s["in the call"], s["source"]] for s in snapshots],
+                  "presence": presence}))
 """
 
 
@@ -37,10 +41,22 @@ def test_the_notebook_runs_quietly_and_draws_its_plots_on_whole_numbers():
     assert any("image/png" in o.get("data", {}) for o in outputs)
     last = notebook.cells[-2].outputs[-1]["data"]["text/plain"]
     assert "disconnected" in last
-    ticks = json.loads(notebook.cells[-1].outputs[-1]["text"])
+    ticks_line, drawn_line = notebook.cells[-1].outputs[-1]["text"].splitlines()
+    ticks = json.loads(ticks_line)
     for axis, values in ticks.items():
         assert values, axis
         assert all(value == int(value) for value in values), (axis, values)
+    # The participants' timeline is drawn from the call state's snapshots: the watch
+    # answer first, a resync after the network drop, everyone in, then everyone out.
+    drawn = json.loads(drawn_line)
+    counts = [count for count, _ in drawn["snapshots"]]
+    sources = [source for _, source in drawn["snapshots"]]
+    assert drawn["drawn"] == [*counts, counts[-1]]
+    assert sources[0] == "answer"
+    assert "resync" in sources
+    assert max(counts) == 3
+    assert counts[-1] == 0
+    assert ["Alice Liddell", "Bob Builder", "Carol Danvers"] in drawn["presence"]
 
 
 def test_the_stored_notebook_shows_no_stderr_output():

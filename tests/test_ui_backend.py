@@ -64,8 +64,19 @@ async def test_the_page_shows_the_call_the_coordinator_lost_and_back_cycle_after
             await page.wait_for_function(
                 f"{NAMES} === 'Alice Liddell,Bob Builder,Carol Danvers'", timeout=WAIT
             )
+            # The call's members, from the client's call state.
+            members = "document.getElementById('members').textContent"
+            await page.wait_for_function(
+                f"{members} === 'Alice Liddell, Bob Builder, Carol Danvers'", timeout=WAIT
+            )
             await page.wait_for_function(  # the scenario's drop, seen live
                 f"{HISTORY}.includes('connected → reconnecting → connected')", timeout=WAIT
+            )
+            # After the reconnect, the re-watch answer replaced the call's state.
+            await page.wait_for_function(
+                "document.getElementById('source').textContent === 'resync' "
+                "|| Number(document.getElementById('resyncs').textContent) > 0",
+                timeout=WAIT,
             )
             await page.wait_for_function(f"{ENDED} >= 1 && {COUNT} === 0", timeout=WAIT)
 

@@ -14,14 +14,15 @@ import reactivex
 import uvicorn
 from starlette.applications import Starlette
 
-from examples.ui_backend.app import create_app, participants
+from examples.ui_backend.app import call_views, create_app
 from examples.ui_backend.clients import ClientFactory
 from rx_coordinator import StreamAPIWS
+from rx_coordinator.call_state import from_response, reduce
 from rx_coordinator.errors import ConnectionLost
 from rx_coordinator.events import decode
 from rx_coordinator.testing import FakeCoordinator, payloads
 
-from .helpers import FAST
+from .helpers import FAST, eventually
 
 CID = "default:ui"
 
@@ -65,30 +66,110 @@ async def read_events(http: httpx.AsyncClient, url: str, until: str) -> list[tup
     return seen
 
 
-def joined(name: str) -> object:
-    return decode(
-        json.dumps(
-            payloads.call_session_participant_joined(
-                CID, "s1", payloads.participant(payloads.user(name.lower(), name=name))
-            )
-        )
-    )
+ALICE = payloads.user("alice", name="Alice")
+BOB = payloads.user("bob", name="Bob")
+CAROL = payloads.user("carol", name="Carol")
 
 
-def test_participants_start_over_with_each_call():
-    alice = payloads.user("alice", name="Alice")
-    call = payloads.call(CID, created_by=alice)
-    events = [
-        decode(json.dumps(payloads.call_created(call))),
-        joined("Alice"),
-        joined("Bob"),
-        decode(json.dumps(payloads.call_ended(call, by=alice))),
-        decode(json.dumps(payloads.call_created(call))),
-        joined("Carol"),
-    ]
-    lists: list[list[str]] = []
-    participants(reactivex.from_iterable(events)).subscribe(lists.append)
-    assert lists == [[], ["Alice"], ["Alice", "Bob"], [], ["Carol"]]
+def presence(kind: str, user: dict[str, object]) -> dict[str, object]:
+    """A ``call.session_participant_joined`` (or ``_left``) frame of ``user`` in ``CID``."""
+    who = payloads.participant(user, user_session_id=f"{user['id']}-1")
+    if kind == "joined":
+        return payloads.call_session_participant_joined(CID, "s1", who)
+    return payloads.call_session_participant_left(CID, "s1", who, duration_seconds=5)
+
+
+def test_the_page_shows_each_snapshot_of_the_call_state():
+    call = payloads.call(CID, created_by=ALICE, session_id="s1")
+    answer = {
+        "call": call,
+        "members": [payloads.member(ALICE), payloads.member(BOB)],
+        "own_capabilities": [],
+    }
+    state = from_response(answer)
+    states = [state]
+    for frame in (
+        presence("joined", BOB),
+        presence("joined", CAROL),
+        payloads.reaction(CID, by=BOB),  # a snapshot would change nothing shown
+        presence("left", BOB),
+        payloads.call_ended(call, by=ALICE),
+    ):
+        event = decode(json.dumps(frame))
+        assert event is not None
+        state = reduce(state, event)
+        states.append(state)
+    views: list[dict[str, object]] = []
+    call_views(reactivex.from_iterable(states)).subscribe(views.append)
+    assert [v["participants"] for v in views] == [[], ["Bob"], ["Bob", "Carol"], ["Carol"], []]
+    assert views[0]["members"] == ["Alice", "Bob"]
+    assert [v["source"] for v in views] == ["answer", "event", "event", "event", "event"]
+    assert [v["ended_at"] is None for v in views] == [True, True, True, True, False]
+
+
+def test_the_ring_names_members_and_gives_others_by_id():
+    call = payloads.call(CID, created_by=ALICE, session_id="s1")
+    call["session"] = payloads.call_session("s1")
+    call["session"]["accepted_by"] = {"bob": "2026-11-26T10:00:00Z"}
+    call["session"]["rejected_by"] = {"zed": "2026-11-26T10:00:01Z"}
+    state = from_response({"call": call, "members": [payloads.member(BOB)], "own_capabilities": []})
+    views: list[dict[str, object]] = []
+    call_views(reactivex.of(state)).subscribe(views.append)
+    assert views[0]["accepted_by"] == ["Bob"]
+    assert views[0]["rejected_by"] == ["zed"]
+    assert views[0]["missed_by"] == []
+
+
+@pytest.mark.timeout(30)
+async def test_after_a_drop_the_page_shows_who_joined_and_left_meanwhile():
+    """While the client is away, Bob joins and Carol leaves: their events never reach it,
+    and the page still shows them, from the call state's resync (folding the events the
+    client received would still show Carol, and never Bob)."""
+    async with FakeCoordinator() as fake:
+        call = payloads.call(CID, created_by=ALICE, session_id="s1")
+        fake.create_call(call, [payloads.member(ALICE), payloads.member(BOB)])
+
+        @contextlib.asynccontextmanager
+        async def client() -> AsyncIterator[StreamAPIWS]:
+            options = {**FAST, "backoff_base": 0.3}  # time to change the call while away
+            async with StreamAPIWS("key", "t", "alice", uri=fake.uri, **options) as c:
+                yield c
+
+        async with serving(create_app(client, CID)) as url, httpx.AsyncClient() as http:
+            seen: list[tuple[str, str]] = []
+
+            async def tab() -> None:
+                kind = ""
+                async with http.stream("GET", url + "events") as response:
+                    async for line in response.aiter_lines():
+                        if line.startswith("event:"):
+                            kind = line.removeprefix("event:").strip()
+                        elif line.startswith("data:"):
+                            seen.append((kind, line.removeprefix("data:").strip()))
+
+            def views() -> list[dict[str, object]]:
+                return [json.loads(data) for kind, data in seen if kind == "call"]
+
+            reading = asyncio.create_task(tab())
+            try:
+                conn = await fake.wait_watched(CID)
+                await eventually(lambda: bool(views()), 5)  # the tab is subscribed
+                await fake.deliver(presence("joined", CAROL))  # live
+                await eventually(lambda: views()[-1]["participants"] == ["Carol"], 5)
+                await conn.drop()
+                await fake.deliver(presence("joined", BOB))  # nobody watches: the call
+                await fake.deliver(presence("left", CAROL))  # changes, no event arrives
+                await eventually(lambda: views()[-1]["source"] == "resync", 10)
+            finally:
+                reading.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reading
+        assert views()[-1]["participants"] == ["Bob"]
+        assert views()[-1]["members"] == ["Alice", "Bob"]
+        delivered = [json.loads(data) for kind, data in seen if kind == "event"]
+        joins = [e["participant"]["user"]["id"] for e in delivered if "participant" in e]
+        assert joins == ["carol"]  # Bob's join and Carol's leave were never delivered
+        assert ("state", '"reconnecting"') in seen
 
 
 @pytest.mark.timeout(30)

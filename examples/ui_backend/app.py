@@ -3,8 +3,15 @@
 Every browser tab opens ``/events`` (server-sent events) and receives, as JSON:
 
 - ``state``: the connection state (the current one first, then each change);
-- ``participants``: who is in the watched call (the current list first, then each change);
+- ``call``: the watched call as the client's :meth:`~rx_coordinator.StreamAPIWS.call_state`
+  last described it (the current view first, then each change): who is in it, its members,
+  who accepted, rejected or missed the ring, whether it has ended, and what the view comes
+  from (``"answer"``, ``"event"``, or ``"resync"`` after a reconnect);
 - ``event``: each event of the watched call (its ``to_dict()``).
+
+The call's view comes from the client's call state, not from folding events here: after a
+reconnect the re-watch answer replaces it, so someone who joined or left while the socket
+was down shows (their events were never delivered).
 
 Each tab reads through a bounded buffer (an ``EventStream``): a tab that cannot keep up
 gets an ``overflow`` message and its stream ends, rather than memory growing. If the
@@ -19,7 +26,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -28,7 +35,7 @@ import anyio
 import reactivex
 import reactivex.operators as ops
 from reactivex import Observable
-from reactivex.subject import BehaviorSubject
+from reactivex.subject import ReplaySubject
 from sse_starlette.sse import EventSourceResponse
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -42,14 +49,9 @@ from rx_coordinator import (
     StreamAPIWS,
     StreamWSException,
     StreamWSOverflowError,
-    of_type,
 )
-from rx_coordinator.events import (
-    CallCreatedEvent,
-    CallEndedEvent,
-    CallSessionParticipantJoinedEvent,
-    CallSessionParticipantLeftEvent,
-)
+from rx_coordinator.call_state import CallState
+from rx_coordinator.events import UserResponse
 
 PAGE = Path(__file__).parent / "static" / "index.html"
 BUFFER = 1000  # messages a tab may lag behind before it is disconnected
@@ -58,45 +60,54 @@ SHUTDOWN_GRACE = 2.0  # seconds the streams have to end when the server stops
 
 _log = logging.getLogger(__name__)
 
-PRESENCE = (
-    CallSessionParticipantJoinedEvent,
-    CallSessionParticipantLeftEvent,
-    CallCreatedEvent,
-    CallEndedEvent,
-)
-"""The events that change who is in the call."""
 Message = dict[str, Any]
 
 
-def step(present: frozenset[str], event: Event) -> frozenset[str]:
-    """Who is in the call after ``event`` (nobody when the call begins or ends)."""
-    if isinstance(event, CallCreatedEvent | CallEndedEvent):
-        return frozenset()
-    if isinstance(event, CallSessionParticipantJoinedEvent):
-        return present | {event.participant.user.name or event.participant.user.id}
-    if isinstance(event, CallSessionParticipantLeftEvent):
-        return present - {event.participant.user.name or event.participant.user.id}
-    return present
+def _name(user: UserResponse) -> str:
+    return user.name or user.id
 
 
-def participants(events: Observable[Event]) -> Observable[list[str]]:
-    """Who is in the call, as a sorted list, after each join or leave."""
-    return events.pipe(
-        of_type(*PRESENCE),
-        ops.scan(step, frozenset[str]()),
-        ops.map(sorted),
-        ops.distinct_until_changed(),
-    )
+def view(state: CallState) -> dict[str, Any]:
+    """What the page shows of a call, JSON-ready: names sorted, times as RFC 3339 text.
+
+    ``participants`` has a name per participant (someone on two devices is there twice);
+    the ring's ``accepted_by``, ``rejected_by`` and ``missed_by`` name members where the
+    call has them as members, and give the user id otherwise.
+    """
+    names = {user_id: _name(member.user) for user_id, member in state.members.items()}
+
+    def named(user_ids: Iterable[str]) -> list[str]:
+        return sorted(names.get(user_id, user_id) for user_id in user_ids)
+
+    return {
+        "cid": state.cid,
+        "participants": sorted(_name(p.user) for p in state.participants.values()),
+        "members": sorted(names.values()),
+        "accepted_by": named(state.accepted_by),
+        "rejected_by": named(state.rejected_by),
+        "missed_by": named(state.missed_by),
+        "ended_at": None if state.ended_at is None else state.ended_at.isoformat(),
+        "source": state.source,
+    }
 
 
-def _keep(_error: Exception) -> None:
-    """The participants' stream failed with the client's: keep the last list."""
+def call_views(states: Observable[CallState]) -> Observable[dict[str, Any]]:
+    """The page's view of each snapshot of ``states`` (``client.call_state(cid)``), when it
+    changes what the page shows."""
+    return states.pipe(ops.map(view), ops.distinct_until_changed())
+
+
+def _keep(error: Exception) -> None:
+    """The call's stream failed (the client's error, or the call is gone): keep the last
+    view; the page says the connection is not live."""
+    _log.warning("the call's state stream ended: %s", error)
 
 
 def messages(
-    client: StreamAPIWS, present: BehaviorSubject[list[str]], cid: str
+    client: StreamAPIWS, shown: Observable[dict[str, Any]], cid: str
 ) -> Observable[Message]:
-    """Everything a tab receives, as ``{"kind", "data"}`` messages."""
+    """Everything a tab receives, as ``{"kind", "data"}`` messages; ``shown`` replays the
+    call's latest view."""
 
     def of_call(event: Event) -> bool:
         return event.to_dict().get("call_cid") == cid
@@ -104,15 +115,15 @@ def messages(
     def state(value: ConnectionState) -> Message:
         return {"kind": "state", "data": value.value}
 
-    def people(names: list[str]) -> Message:
-        return {"kind": "participants", "data": names}
+    def call(data: dict[str, Any]) -> Message:
+        return {"kind": "call", "data": data}
 
     def event(value: Event) -> Message:
         return {"kind": "event", "data": value.to_dict()}
 
     return reactivex.merge(
         client.state.pipe(ops.map(state)),
-        present.pipe(ops.map(people)),
+        shown.pipe(ops.map(call)),
         client.events.pipe(ops.filter(of_call), ops.map(event)),
     )
 
@@ -122,19 +133,36 @@ def create_app(
 ) -> Starlette:
     """The app; ``make_client`` is an async context manager giving a connected client.
 
-    ``make_client()`` is entered when the app starts (its client is connected and watches
-    ``cid``) and left when the app stops.
+    ``make_client()`` is entered when the app starts (its client is connected) and left
+    when the app stops. The app keeps ``client.call_state(cid)`` (which watches the call)
+    for the whole run, and starts serving once it has the call's first snapshot.
+
+    Raises:
+        StreamAPIError: at startup, the call cannot be watched (no such call).
     """
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with make_client() as client:
-            present: BehaviorSubject[list[str]] = BehaviorSubject([])
-            # The list stays as it was when the stream fails: the page says it is stale.
-            participants(client.events).subscribe(present.on_next, on_error=_keep)
+            # The latest view, for every tab (those opened after the client failed too:
+            # the view stays as it was, and the page says the connection is not live).
+            shown: ReplaySubject[dict[str, Any]] = ReplaySubject(1)
+            first: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+            def on_view(data: dict[str, Any]) -> None:
+                shown.on_next(data)
+                if not first.done():
+                    first.set_result(None)
+
+            def on_error(error: Exception) -> None:
+                if not first.done():
+                    first.set_exception(error)
+                _keep(error)
+
+            call_views(client.call_state(cid)).subscribe(on_view, on_error=on_error)
+            await first  # the call is watched, its first view is there
             app.state.client = client
-            app.state.present = present
-            await client.watch(cid)
+            app.state.shown = shown
             yield
 
     async def page(request: Request) -> FileResponse:
@@ -142,7 +170,7 @@ def create_app(
 
     async def events(request: Request) -> EventSourceResponse:
         stream = EventStream(
-            messages(request.app.state.client, request.app.state.present, cid), maxsize=BUFFER
+            messages(request.app.state.client, request.app.state.shown, cid), maxsize=BUFFER
         )
         # Set by sse-starlette when the server stops: the stream then ends as a stream
         # should (a cancelled response would be an error in the server's log).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TextIO
 
 import msgspec
@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..call_state import CallState
 from ..events import (
     CallAcceptedEvent,
     CallCreatedEvent,
@@ -144,8 +145,10 @@ class Printer:
         """A line for the person watching (stderr in JSON mode)."""
         self._console.print(Text(message, style=style))
 
-    def summary(self) -> None:
-        """A table: events per type, reconnects, duration."""
+    def summary(self, call: CallState | None = None) -> None:
+        """A table: events per type, reconnects, duration; and, given the ``call``'s final
+        state (a :class:`~rx_coordinator.call_state.CallState` snapshot), who was still in
+        it, its members, and whether it had ended."""
         table = Table(title="Summary", title_justify="left")
         table.add_column("event type")
         table.add_column("count", justify="right")
@@ -155,6 +158,17 @@ class Printer:
         table.add_row("events", str(sum(self.counts.values())))
         table.add_row("reconnects", str(self.reconnects))
         table.add_row("duration", f"{time.monotonic() - self._started:.1f} s")
+        if call is not None:
+            table.add_section()
+            table.add_row("call", call.cid)
+            people = sorted((_who(p.user) for p in call.participants.values()), key=str.casefold)
+            members = sorted((_who(m.user) for m in call.members.values()), key=str.casefold)
+            table.add_row("participants", ", ".join(people) or "nobody")
+            table.add_row("members", ", ".join(members) or "nobody")
+            ended = call.ended_at
+            when = "no" if ended is None else ended.astimezone(UTC).strftime("at %H:%M:%S UTC")
+            table.add_row("ended", when)
+            table.add_row("call state from", call.source)
         self._console.print(table)
 
 

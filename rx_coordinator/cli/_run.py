@@ -15,6 +15,7 @@ from typing import Any
 import reactivex.operators as ops
 from reactivex import Observable
 
+from ..call_state import CallState
 from ..client import StreamAPIWS
 from ..errors import (
     StreamAPIError,
@@ -108,6 +109,30 @@ def _show(
     return ended
 
 
+async def _follow(client: StreamAPIWS, cid: str) -> list[CallState]:
+    """Watch ``cid`` through its call state; returns a list that holds its latest snapshot
+    (kept after the stream ends), once the first is there.
+
+    Raises:
+        StreamAPIError: the call cannot be watched.
+    """
+    latest: list[CallState] = []
+    first: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def on_next(state: CallState) -> None:
+        latest[:] = [state]
+        if not first.done():
+            first.set_result(None)
+
+    def on_error(error: Exception) -> None:
+        if not first.done():
+            first.set_exception(error)
+
+    client.call_state(cid).subscribe(on_next, on_error=on_error)
+    await first
+    return latest
+
+
 async def _first(*waits: asyncio.Future[Any] | asyncio.Task[Any]) -> None:
     await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
 
@@ -137,7 +162,9 @@ async def demo(
         ended = _show(client, printer, selectors, health_checks=health_checks)
         async with stop_signals() as stop:
             await client.connect()
-            await client.watch(DEMO_CALL)
+            # Watched through its state: the summary shows the call as it ended, resyncs
+            # after the scenario's network drop included.
+            call = await _follow(client, DEMO_CALL)
             played = asyncio.ensure_future(fake.wait_scenario())
             stopped = asyncio.ensure_future(stop.wait())
             await _first(played, stopped, ended)
@@ -147,7 +174,7 @@ async def demo(
             played.cancel()
             stopped.cancel()
             await client.disconnect()
-    printer.summary()
+    printer.summary(call[-1] if call else None)
     return EXIT_OK
 
 
