@@ -431,6 +431,7 @@ class StreamAPIWS:
         if current is not ConnectionState.CONNECTED or connection_id is None:
             watching.cids[cid] = None  # the (re-)watch of the coming connection answers
         elif states.needs_answer(cid):
+            states.requesting((cid,))  # a second ask meanwhile needs no second request
             self._tasks.spawn(self._first_answer(cid, connection_id), "rx_coordinator.watch")
         return cast("Observable[CallState]", stream)
 

@@ -188,3 +188,23 @@ def test_a_failed_request_stops_holding_events_for_its_answer():
     states.requesting([CID])
     states.answered(CID, {"call": call, "members": [], "own_capabilities": []}, resync=False)
     assert [list(s.participants) for s in seen.items] == [["carol-1"]]
+
+
+async def test_two_asks_in_a_row_make_one_request_and_one_answer(connected, fake):
+    standup(fake)
+    c = await connected()
+    seen: Recorder[CallState] = Recorder(c.client.call_state(CID))
+    c.client.call_state(CID)
+    await seen.wait_for_items(1)
+    await asyncio.sleep(0.2)
+    assert len([r for r in fake.rest_requests if r.method == "GET"]) == 1
+    assert [s.source for s in seen.items] == ["answer"]
+
+
+async def test_an_accepted_ring_shows_in_the_call_state(connected, fake):
+    standup(fake)
+    c = await connected()
+    seen: Recorder[CallState] = Recorder(c.client.call_state(CID))
+    await seen.wait_for_items(1)
+    await fake.deliver(payloads.call_accepted(fake.calls[CID], by=BOB))
+    await eventually(lambda: "bob" in seen.items[-1].accepted_by)

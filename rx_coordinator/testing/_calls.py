@@ -7,6 +7,7 @@ delivers the events it returns. Calls are stored as ``CallResponse`` dicts, memb
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -132,12 +133,15 @@ class CallBook:
             session["ended_at"] = at
         return call
 
-    def apply(self, event: Payload) -> None:
+    def apply(self, event: Payload) -> Payload:
         """Keep the call up to date with an event about it, as the coordinator's own state
-        is: an answer after the event (a re-watch after a reconnect) shows what it did."""
+        is: an answer after the event (a re-watch after a reconnect) shows what it did.
+
+        Returns the event to send: a ``call.accepted`` or ``call.rejected`` carries the
+        call with its session's ``accepted_by``/``rejected_by``, as Stream's does."""
         cid = event.get("call_cid")
         if not isinstance(cid, str) or cid not in self.calls:
-            return
+            return event
         kind = event.get("type")
         call = event.get("call")
         if isinstance(call, dict) and call.get("cid") == cid:
@@ -179,6 +183,12 @@ class CallBook:
                 ]
         if kind == "call.ended" and not self.calls[cid].get("ended_at"):
             self.end(cid)
+        who = event.get("user")
+        if kind in ("call.accepted", "call.rejected") and isinstance(who, dict):
+            verdict = "accepted" if kind == "call.accepted" else "rejected"
+            answered = self.answer(cid, who["id"], verdict)
+            event = {**event, "call": copy.deepcopy(answered)}
+        return event
 
     def state(self, cid: str, user_id: str | None) -> Payload:
         """The call as ``user_id`` sees it: a ``CallStateResponseFields``."""

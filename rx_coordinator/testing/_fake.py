@@ -315,7 +315,7 @@ class FakeCoordinator:
         """
         cid = event.get("call_cid")
         kind = event.get("type")
-        self._book.apply(event)
+        event = self._book.apply(event)
         if not isinstance(cid, str):
             recipients = self._authenticated()
         else:
