@@ -372,9 +372,7 @@ class StreamAPIWS:
             RuntimeError: the client is disconnected or failed: ``connect`` first.
         """
         cid = protocol.call_cid(call, call_id)
-        current = self._state.value
-        if current in (ConnectionState.DISCONNECTED, ConnectionState.FAILED):
-            raise RuntimeError(f"watch() called while {current.value}; connect() first")
+        current = self._usable("watch")
         watching = self._watching_made()
         connection_id = self._connection_id
         if current is not ConnectionState.CONNECTED or connection_id is None:
@@ -400,28 +398,25 @@ class StreamAPIWS:
         """The state of a call, as it changes: ``call_state("default", "abc")`` or
         ``call_state("default:abc")``.
 
-        An Observable of ``CallState`` snapshots, the same
-        one for every call of this method with the same call, that replays the latest
-        snapshot to each new subscriber. The call is watched (as with ``watch``) if it
-        is not yet; the first snapshot comes from the watch request's answer
-        (``source="answer"``), then one for each event that changes the call
-        (``source="event"``; events that change nothing give none), and after every
-        reconnect one from the re-watch answer (``source="resync"``), which shows what
-        happened while the socket was down. Events that arrive while a request is in
-        flight are applied on top of its answer.
+        An Observable of ``CallState`` snapshots, the same one for every call of this
+        method with the same call, that replays the latest snapshot to each new
+        subscriber. The call is watched (as with ``watch``) if it is not yet; the first
+        snapshot comes from the watch request's answer (``source="answer"``), then one for
+        each event that changes the call (``source="event"``; events that change nothing
+        give none), and after every reconnect one from the re-watch answer
+        (``source="resync"``), which shows what happened while the socket was down. Events
+        that arrive while a request is in flight are applied on top of its answer.
 
-        The stream fails with ``StreamAPIError`` when the call
-        cannot be watched (404: no such call, or no longer), with the client's error when
-        the client fails, and completes on ``unwatch`` and ``disconnect``.
+        The stream fails with ``StreamAPIError`` when the call cannot be watched (404: no
+        such call, or no longer), with the client's error when the client fails, and
+        completes on ``unwatch`` and ``disconnect``.
 
         Raises:
             ValueError: a malformed call type or id.
             RuntimeError: the client is disconnected or failed: ``connect`` first.
         """
         cid = protocol.call_cid(call, call_id)
-        current = self._state.value
-        if current in (ConnectionState.DISCONNECTED, ConnectionState.FAILED):
-            raise RuntimeError(f"call_state() called while {current.value}; connect() first")
+        current = self._usable("call_state")
         watching = self._watching_made()
         states = watching.states
         if states is None:
@@ -434,6 +429,13 @@ class StreamAPIWS:
             states.requesting((cid,))  # a second ask meanwhile needs no second request
             self._tasks.spawn(self._first_answer(cid, connection_id), "rx_coordinator.watch")
         return cast("Observable[CallState]", stream)
+
+    def _usable(self, method: str) -> ConnectionState:
+        """The state, unless it forbids ``method`` (disconnected or failed)."""
+        current = self._state.value
+        if current in (ConnectionState.DISCONNECTED, ConnectionState.FAILED):
+            raise RuntimeError(f"{method}() called while {current.value}; connect() first")
+        return current
 
     async def _first_answer(self, cid: str, connection_id: str) -> None:
         # Its error went to the call's stream (refused); the caller of call_state() has no
