@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -188,3 +189,23 @@ async def test_token_is_in_no_local_of_a_failed_hello(monkeypatch):
     assert frames_seen  # the traceback was looked at
     assert not [v for v in seen if secret in v]
     await asyncio.sleep(0)
+
+
+async def test_websockets_frame_logs_never_carry_the_hello_by_default(caplog):
+    secret = "SECRET-" + TOKEN
+
+    async def handler(ws: ServerConnection) -> None:
+        await ws.recv()
+        await ws.send("ok")
+        await ws.wait_closed()
+
+    caplog.set_level(logging.DEBUG)
+    async with server(handler) as uri:
+        frames: Recorder[Any] = Recorder()
+        subscription = websocket(uri, lambda: json.dumps({"token": secret})).subscribe(frames)
+        await frames.wait_for_items(1)
+        subscription.dispose()
+        await asyncio.sleep(0.05)
+    ours = [r for r in caplog.records if r.name == "rx_coordinator.websockets"]
+    assert any(r.getMessage().startswith(">") for r in ours)  # the frames were logged
+    assert secret not in caplog.text

@@ -19,6 +19,7 @@ from reactivex import abc
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
+from .._redact import RedactingLogger, for_logger
 from .._redirects import SameOriginConnect as SameOriginConnect
 from ..errors import ConnectionLost, StreamWSException
 from ..protocol import CLIENT_CLOSE_CODE, CLIENT_CLOSE_REASON, close_error
@@ -84,10 +85,17 @@ def websocket(
     ``on_next(text)`` sends a frame on the socket of the latest subscription (held until
     it is open; dropped once it is closed): subscribe once (``retry_when`` resubscribes
     one attempt after another), or ``share()`` the chain, since a second live
-    subscription takes the sends away from the first. ``logger`` receives ``websockets``' own
-    records, which include every frame at DEBUG: give a redacting one. ``tasks`` starts
-    the socket's tasks (so that their owner can wait for them to end).
+    subscription takes the sends away from the first. ``websockets``' own records, which
+    include every frame at DEBUG, go to ``logger`` through a filter that redacts the
+    auth frame (any frame with a ``"token"``) and secret headers: by default to the
+    ``rx_coordinator.websockets`` logger. ``tasks`` starts the socket's tasks (so that
+    their owner can wait for them to end).
     """
+    if logger is None:
+        logger = for_logger(logging.getLogger("rx_coordinator"))
+    elif not isinstance(logger, RedactingLogger):
+        base = logger.logger if isinstance(logger, logging.LoggerAdapter) else logger
+        logger = RedactingLogger(base)
     return WebSocketSubject(
         url,
         hello,
