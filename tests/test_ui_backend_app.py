@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -120,6 +121,17 @@ def test_the_ring_names_members_and_gives_others_by_id():
     assert views[0]["missed_by"] == []
 
 
+def client_of(fake: FakeCoordinator, **overrides: Any) -> ClientFactory:
+    """The app's client factory: a client of ``fake`` with short intervals."""
+
+    @contextlib.asynccontextmanager
+    async def client() -> AsyncIterator[StreamAPIWS]:
+        async with StreamAPIWS("key", "t", "alice", uri=fake.uri, **{**FAST, **overrides}) as c:
+            yield c
+
+    return client
+
+
 @pytest.mark.timeout(30)
 async def test_after_a_drop_the_page_shows_who_joined_and_left_meanwhile():
     """While the client is away, Bob joins and Carol leaves: their events never reach it,
@@ -128,12 +140,7 @@ async def test_after_a_drop_the_page_shows_who_joined_and_left_meanwhile():
     async with FakeCoordinator() as fake:
         call = payloads.call(CID, created_by=ALICE, session_id="s1")
         fake.create_call(call, [payloads.member(ALICE), payloads.member(BOB)])
-
-        @contextlib.asynccontextmanager
-        async def client() -> AsyncIterator[StreamAPIWS]:
-            options = {**FAST, "backoff_base": 0.3}  # time to change the call while away
-            async with StreamAPIWS("key", "t", "alice", uri=fake.uri, **options) as c:
-                yield c
+        client = client_of(fake, backoff_base=0.3)  # time to change the call while away
 
         async with serving(create_app(client, CID)) as url, httpx.AsyncClient() as http:
             seen: list[tuple[str, str]] = []
@@ -176,13 +183,9 @@ async def test_after_a_drop_the_page_shows_who_joined_and_left_meanwhile():
 async def test_a_failed_client_is_shown_to_every_tab_and_no_request_raises(caplog):
     async with FakeCoordinator() as fake:
         fake.create_call(payloads.call(CID, created_by=payloads.user("alice")))
+        client = client_of(fake)
 
-        @contextlib.asynccontextmanager
-        async def client() -> AsyncIterator[StreamAPIWS]:
-            async with StreamAPIWS("key", "t", "alice", uri=fake.uri, **FAST) as c:
-                yield c
-
-        factory: ClientFactory = client
+        factory = client
         caplog.set_level(logging.WARNING)
         async with serving(create_app(factory, CID)) as url, httpx.AsyncClient() as http:
             events = url + "events"
@@ -209,11 +212,7 @@ async def test_a_failed_client_is_shown_to_every_tab_and_no_request_raises(caplo
 async def test_a_tab_still_open_when_the_server_stops_ends_cleanly(caplog):
     async with FakeCoordinator() as fake:
         fake.create_call(payloads.call(CID, created_by=payloads.user("alice")))
-
-        @contextlib.asynccontextmanager
-        async def client() -> AsyncIterator[StreamAPIWS]:
-            async with StreamAPIWS("key", "t", "alice", uri=fake.uri, **FAST) as c:
-                yield c
+        client = client_of(fake)
 
         caplog.set_level(logging.WARNING)
         async with httpx.AsyncClient() as http:

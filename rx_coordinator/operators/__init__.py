@@ -31,7 +31,7 @@ from ._coordinator import (
     handshake,
     when_ready,
 )
-from ._lean import Lean, Stage
+from ._lean import Lean, Operator, Stage
 from ._retry import Notifier, Recover, RetryPolicy, exponential_backoff, retry_when
 from ._select import of_type
 from ._socket import Frame, WebSocketSubject, websocket
@@ -42,6 +42,7 @@ __all__ = [
     "Frame",
     "Lean",
     "Notifier",
+    "Operator",
     "Readiness",
     "Recover",
     "RetryPolicy",

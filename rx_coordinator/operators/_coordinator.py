@@ -12,7 +12,7 @@ from reactivex import abc
 from .. import protocol
 from ..errors import ConnectionLost
 from ..events import ConnectedEvent, Event, GenericEvent, decode
-from ._lean import Lean, Stage, clock_of
+from ._lean import Lean, Operator, Stage, clock_of
 from ._socket import LOOP_TASKS, Frame, Tasks
 
 __all__ = [
@@ -69,27 +69,12 @@ def decode_events(
     return _decode
 
 
-class _Decode(Lean[Event]):
-    __slots__ = ("logger", "source")
-
-    def __init__(self, source: abc.ObservableBase[Frame], logger: logging.Logger | None) -> None:
-        self.source = source
-        self.logger = logger
-
-    def _attach(
-        self, observer: abc.ObserverBase[Event], scheduler: abc.SchedulerBase | None
-    ) -> abc.DisposableBase:
-        stage = _DecodeStage(self.logger, observer)
-        stage._listen(self.source, scheduler)
-        return stage
-
-
 class _DecodeStage(Stage[Frame, Event]):
     __slots__ = ("_logger",)
 
-    def __init__(self, logger: logging.Logger | None, down: abc.ObserverBase[Event]) -> None:
+    def __init__(self, op: _Decode, down: abc.ObserverBase[Event]) -> None:
         super().__init__(down)
-        self._logger = logger
+        self._logger = op.logger
 
     def on_next(self, value: Frame) -> None:
         down = self._down
@@ -100,6 +85,15 @@ class _DecodeStage(Stage[Frame, Event]):
 
 
 # -- handshake ------------------------------------------------------------------------------
+
+
+class _Decode(Operator[Event]):
+    __slots__ = ("logger",)
+    stage = _DecodeStage
+
+    def __init__(self, source: abc.ObservableBase[Frame], logger: logging.Logger | None) -> None:
+        super().__init__(source)
+        self.logger = logger
 
 
 def handshake(
@@ -121,25 +115,6 @@ def handshake(
         return _Handshake(source, timeout, scheduler)
 
     return _handshake
-
-
-class _Handshake(Lean[Event]):
-    __slots__ = ("clock", "scheduler", "source", "timeout")
-
-    def __init__(
-        self, source: abc.ObservableBase[Event], timeout: float | None, scheduler: abc.SchedulerBase
-    ) -> None:
-        self.source = source
-        self.timeout = timeout
-        self.scheduler = scheduler
-        self.clock = clock_of(scheduler)
-
-    def _attach(
-        self, observer: abc.ObserverBase[Event], scheduler: abc.SchedulerBase | None
-    ) -> abc.DisposableBase:
-        stage = _HandshakeStage(self, observer)
-        stage._listen(self.source, scheduler)
-        return stage
 
 
 class _HandshakeStage(Stage[Event, Event]):
@@ -192,6 +167,19 @@ class _HandshakeStage(Stage[Event, Event]):
 # -- readiness ------------------------------------------------------------------------------
 
 
+class _Handshake(Operator[Event]):
+    __slots__ = ("clock", "scheduler", "timeout")
+    stage = _HandshakeStage
+
+    def __init__(
+        self, source: abc.ObservableBase[Event], timeout: float | None, scheduler: abc.SchedulerBase
+    ) -> None:
+        super().__init__(source)
+        self.timeout = timeout
+        self.scheduler = scheduler
+        self.clock = clock_of(scheduler)
+
+
 class Readiness(Protocol[_T_contra]):
     """What ``when_ready`` asks of its owner, as one object (one per client)."""
 
@@ -218,24 +206,6 @@ def when_ready(
         return _WhenReady(source, readiness, tasks)
 
     return _when_ready
-
-
-class _WhenReady(Lean[_T]):
-    __slots__ = ("readiness", "source", "tasks")
-
-    def __init__(
-        self, source: abc.ObservableBase[_T], readiness: Readiness[_T], tasks: Tasks
-    ) -> None:
-        self.source = source
-        self.readiness = readiness
-        self.tasks = tasks
-
-    def _attach(
-        self, observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None
-    ) -> abc.DisposableBase:
-        stage = _WhenReadyStage(self, observer)
-        stage._listen(self.source, scheduler)
-        return stage
 
 
 class _WhenReadyStage(Stage[_T, _T]):
@@ -282,3 +252,15 @@ class _WhenReadyStage(Stage[_T, _T]):
         task, self._task = self._task, None
         if task is not None and task is not asyncio.current_task():
             task.cancel()
+
+
+class _WhenReady(Operator[_T]):
+    __slots__ = ("readiness", "tasks")
+    stage = _WhenReadyStage
+
+    def __init__(
+        self, source: abc.ObservableBase[_T], readiness: Readiness[_T], tasks: Tasks
+    ) -> None:
+        super().__init__(source)
+        self.readiness = readiness
+        self.tasks = tasks

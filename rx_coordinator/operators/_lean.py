@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, Generic, TypeGuard, TypeVar, cast
+from typing import Any, ClassVar, Generic, TypeGuard, TypeVar, cast
 
 from reactivex import abc
 
-__all__ = ["Lean", "Stage", "attach", "clock_of", "is_observer"]
+__all__ = ["Lean", "Operator", "Stage", "attach", "clock_of", "is_observer"]
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -81,6 +81,27 @@ class Lean(abc.ObservableBase[_T], Generic[_T]):
     def pipe(self, *operators: Callable[[Any], Any]) -> Any:
         """Apply ``operators`` in turn: ``source.pipe(a, b)`` is ``b(a(source))``."""
         return functools.reduce(lambda acc, op: op(acc), operators, self)
+
+
+class Operator(Lean[_R]):
+    """A lean operator over one ``source``: its subscription is one ``stage``.
+
+    Subclasses name their :class:`Stage` class, made as ``stage(operator, downstream)``,
+    which then subscribes to ``source`` (RxJS builds its operators the same way).
+    """
+
+    __slots__ = ("source",)
+    stage: ClassVar[Callable[..., Stage[Any, Any]]]
+
+    def __init__(self, source: abc.ObservableBase[Any]) -> None:
+        self.source = source
+
+    def _attach(
+        self, observer: abc.ObserverBase[_R], scheduler: abc.SchedulerBase | None
+    ) -> abc.DisposableBase:
+        stage = self.stage(self, observer)
+        stage._listen(self.source, scheduler)
+        return stage
 
 
 class Stage(abc.ObserverBase[_T], abc.DisposableBase, Generic[_T, _R]):

@@ -12,7 +12,7 @@ from reactivex import Observable, abc
 
 from .._backoff import backoff_delay, jittered
 from ..errors import StreamWSMaxRetriesExceeded
-from ._lean import Lean, Stage, attach
+from ._lean import Lean, Operator, Stage, attach
 from ._socket import LOOP_TASKS, Tasks
 
 __all__ = ["Notifier", "Recover", "RetryPolicy", "exponential_backoff", "retry_when"]
@@ -350,29 +350,14 @@ class _ExponentialBackoff:
         return jittered(delay, self.jitter, self.rand) if self.jitter else delay
 
 
-class _BackoffStream(Lean[int]):
-    __slots__ = ("errors", "policy")
-
-    def __init__(self, errors: abc.ObservableBase[Exception], policy: _ExponentialBackoff) -> None:
-        self.errors = errors
-        self.policy = policy
-
-    def _attach(
-        self, observer: abc.ObserverBase[int], scheduler: abc.SchedulerBase | None
-    ) -> abc.DisposableBase:
-        stage = _BackoffStage(self.policy, observer)
-        stage._listen(self.errors, scheduler)
-        return stage
-
-
 class _BackoffStage(Stage[Exception, int]):
     """Counts the failed attempts of one subscription; one pending timer or job at a time."""
 
     __slots__ = ("_attempts", "_pending", "_policy")
 
-    def __init__(self, policy: _ExponentialBackoff, down: abc.ObserverBase[int]) -> None:
+    def __init__(self, op: _BackoffStream, down: abc.ObserverBase[int]) -> None:
         super().__init__(down)
-        self._policy = policy
+        self._policy = op.policy
         self._attempts = 0
         self._pending: abc.DisposableBase | asyncio.Task[Any] | None = None
 
@@ -431,3 +416,12 @@ class _BackoffStage(Stage[Exception, int]):
                 pending.cancel()
         elif pending is not None:
             pending.dispose()
+
+
+class _BackoffStream(Operator[int]):
+    __slots__ = ("policy",)
+    stage = _BackoffStage
+
+    def __init__(self, errors: abc.ObservableBase[Exception], policy: _ExponentialBackoff) -> None:
+        super().__init__(errors)
+        self.policy = policy

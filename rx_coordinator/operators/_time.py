@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 from reactivex import abc
 
 from ..errors import ConnectionLost
-from ._lean import Lean, Stage, clock_of, is_observer
+from ._lean import Lean, Operator, Stage, clock_of, is_observer
 
 __all__ = ["heartbeat", "liveness_timeout"]
 
@@ -34,35 +34,6 @@ def liveness_timeout(
         return _Liveness(source, timeout, scheduler, error)
 
     return _liveness
-
-
-class _Liveness(Lean[_T]):
-    __slots__ = ("clock", "error", "scheduler", "source", "timeout")
-
-    def __init__(
-        self,
-        source: abc.ObservableBase[_T],
-        timeout: float,
-        scheduler: abc.SchedulerBase,
-        error: Callable[[], Exception] | None,
-    ) -> None:
-        self.source = source
-        self.timeout = timeout
-        self.scheduler = scheduler
-        self.error = error
-        self.clock = clock_of(scheduler)
-
-    def _attach(
-        self, observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None
-    ) -> abc.DisposableBase:
-        stage = _LivenessStage(self, observer)
-        stage._listen(self.source, scheduler)
-        return stage
-
-    def silence(self) -> Exception:
-        if self.error is not None:
-            return self.error()
-        return ConnectionLost(f"no frame received for {self.timeout:g} s")
 
 
 class _LivenessStage(Stage[_T, _T]):
@@ -99,6 +70,29 @@ class _LivenessStage(Stage[_T, _T]):
             timer.dispose()
 
 
+class _Liveness(Operator[_T]):
+    __slots__ = ("clock", "error", "scheduler", "timeout")
+    stage = _LivenessStage
+
+    def __init__(
+        self,
+        source: abc.ObservableBase[_T],
+        timeout: float,
+        scheduler: abc.SchedulerBase,
+        error: Callable[[], Exception] | None,
+    ) -> None:
+        super().__init__(source)
+        self.timeout = timeout
+        self.scheduler = scheduler
+        self.error = error
+        self.clock = clock_of(scheduler)
+
+    def silence(self) -> Exception:
+        if self.error is not None:
+            return self.error()
+        return ConnectionLost(f"no frame received for {self.timeout:g} s")
+
+
 def heartbeat(
     interval: float,
     scheduler: abc.SchedulerBase,
@@ -120,38 +114,6 @@ def heartbeat(
         return _Heartbeat(source, interval, scheduler, sink, message)
 
     return _heartbeat
-
-
-class _Heartbeat(Lean[_T], Generic[_T, _M]):
-    __slots__ = ("interval", "message", "scheduler", "sink", "source")
-
-    def __init__(
-        self,
-        source: abc.ObservableBase[_T],
-        interval: float,
-        scheduler: abc.SchedulerBase,
-        sink: abc.ObserverBase[_M] | Callable[[_M], None],
-        message: Callable[[_T], _M],
-    ) -> None:
-        self.source = source
-        self.interval = interval
-        self.scheduler = scheduler
-        self.sink = sink  # kept as given: a bound on_next per client would cost memory
-        self.message = message
-
-    def send(self, message: _M) -> None:
-        sink = self.sink
-        if is_observer(sink):
-            sink.on_next(message)
-        else:
-            sink(message)  # type: ignore[operator]  # a function, then
-
-    def _attach(
-        self, observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None
-    ) -> abc.DisposableBase:
-        stage: _HeartbeatStage[_T, _M] = _HeartbeatStage(self, observer)
-        stage._listen(self.source, scheduler)
-        return stage
 
 
 class _HeartbeatStage(Stage[_T, _T], Generic[_T, _M]):
@@ -186,3 +148,29 @@ class _HeartbeatStage(Stage[_T, _T], Generic[_T, _M]):
         timer, self._timer = self._timer, None
         if timer is not None:
             timer.dispose()
+
+
+class _Heartbeat(Operator[_T], Generic[_T, _M]):
+    __slots__ = ("interval", "message", "scheduler", "sink")
+    stage = _HeartbeatStage
+
+    def __init__(
+        self,
+        source: abc.ObservableBase[_T],
+        interval: float,
+        scheduler: abc.SchedulerBase,
+        sink: abc.ObserverBase[_M] | Callable[[_M], None],
+        message: Callable[[_T], _M],
+    ) -> None:
+        super().__init__(source)
+        self.interval = interval
+        self.scheduler = scheduler
+        self.sink = sink  # kept as given: a bound on_next per client would cost memory
+        self.message = message
+
+    def send(self, message: _M) -> None:
+        sink = self.sink
+        if is_observer(sink):
+            sink.on_next(message)
+        else:
+            sink(message)  # type: ignore[operator]  # a function, then
